@@ -1,0 +1,6 @@
+//! `licencias`: change cloud-licence seat counts safely from a terminal.
+//!
+//! See `README.md` and `../shared/design/architecture.md` for the layout.
+
+pub mod api;
+pub mod domain;
