@@ -4,4 +4,5 @@
 
 pub mod api;
 pub mod domain;
+pub mod i18n;
 pub mod portal;

@@ -1,0 +1,499 @@
+//! English.
+
+use chrono::{Datelike, NaiveDate};
+use chrono_tz::Tz;
+
+use super::{Catalog, Label, Lang};
+use crate::domain::{
+    Billing, Effective, EntryError, OperationStatus, Quantity, Refusal, Removable, Sign, Status,
+    Term, Warning, WindowStatus,
+};
+
+/// The English catalogue.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct En;
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+fn licences(n: Quantity) -> String {
+    plural(u64::from(n), "licence", "licences")
+}
+
+impl Catalog for En {
+    fn lang(&self) -> Lang {
+        Lang::En
+    }
+
+    fn label(&self, l: Label) -> &'static str {
+        use Label::*;
+        match l {
+            AppName => "licencias",
+            Loading => "Loading…",
+            Yes => "yes",
+            No => "no",
+            Unknown => "not known",
+            None => "none",
+            On => "on",
+            Off => "off",
+            HelpTitle => "Keys on this screen",
+            HelpFooter => "Esc or ? closes this help",
+            KeysTitle => "Keys",
+            StatusPortal => "Portal",
+            StatusUser => "User",
+            StatusTenant => "Tenant",
+            StatusSession => "Session",
+            StatusKeyring => "Tokens",
+            StatusPending => "Pending",
+            NotSignedIn => "not signed in",
+            KeyringSecretService => "keyring",
+            KeyringKernel => "kernel keyring",
+            KeyringMemory => "memory only",
+            LoginTitle => "Sign in",
+            LoginIntro => "Sign in with the username and password your reseller gave you.",
+            PortalUrl => "Portal",
+            Username => "Username",
+            Password => "Password",
+            SignIn => "Sign in",
+            SigningIn => "Signing in…",
+            DemoBanner => "DEMO PORTAL: built-in test data, no real licences are changed",
+            DemoExplain => "This portal runs inside licencias for trying it out.",
+            EnrolTitle => "Set up two-step sign-in (first sign-in only)",
+            EnrolIntro => {
+                "Scan the QR code with Microsoft Authenticator or a similar app, then type the 6-digit code the app shows."
+            }
+            EnrolManual => "No camera? Add the account by hand with this key:",
+            Secret => "Key",
+            Issuer => "Issuer",
+            Account => "Account",
+            Uri => "URI",
+            Code => "Code",
+            CodeHint => "6 digits from the app",
+            Verifying => "Checking the code…",
+            VerifyTitle => "Two-step sign-in",
+            VerifyIntro => "Type the 6-digit code your authenticator app shows for this account.",
+            ClockMayBeOff => {
+                "That code does not match this key. Nothing was sent: check that your phone's clock is set automatically, then try the new code."
+            }
+            CodeReused => {
+                "That code has already been used. Wait for the app to show a new one (every 30 seconds) and type it."
+            }
+            CodeSixDigits => "The code has exactly 6 digits.",
+            QrAsciiFallback => {
+                "Plain-text mode: the QR code is not drawn. Add the account by hand with the key, or open the URI on a device with an authenticator."
+            }
+            ServicesTitle => "Services",
+            ColService => "Service",
+            ColSubscription => "Subscription",
+            ColQuantity => "Qty",
+            ColTerm => "Term",
+            ColRenewal => "Renews",
+            ColWindow => "Decrease window",
+            ColFlags => "Flags",
+            FlagScheduled => "scheduled",
+            FlagPending => "pending",
+            Filter => "Filter",
+            FilterHint => "type to filter, Enter keeps it, Esc clears it",
+            SortedBy => "Sorted by",
+            SortName => "name",
+            SortRenewal => "renewal date",
+            SortWindow => "window closing soonest",
+            NoServices => "This account has no services.",
+            NoMatches => "Nothing matches the filter.",
+            ManageSubscription => "Manage subscription",
+            FieldName => "Name",
+            FieldId => "Id",
+            FieldQuantity => "Licences",
+            FieldRange => "Allowed",
+            FieldTerm => "Commitment",
+            FieldBilling => "Billing",
+            FieldTermStart => "Term started",
+            FieldRenewal => "Renews on",
+            FieldAutoRenew => "Auto-renew",
+            FieldStatus => "Status",
+            FieldAssigned => "Assigned",
+            FieldWindow => "Decrease window",
+            FieldScheduled => "Scheduled change",
+            FieldPending => "Change in progress",
+            CancelScheduledHint => "cancel the scheduled change",
+            CancelScheduledQuestion => {
+                "Cancel the scheduled change? The quantity will then stay as it is at renewal."
+            }
+            ChangeHint => "change the quantity",
+            Change => "Change",
+            StepWhen => "When",
+            StepTotal => "New total",
+            StepReview => "Review",
+            StepConfirm => "Confirm",
+            Next => "Next",
+            Back => "Back",
+            Confirm => "Confirm",
+            WhenQuestion => "When should the change apply?",
+            WhenNow => "Now",
+            WhenNowExplain => "Applied right away; it can take up to 5 minutes to show.",
+            TotalLabel => "New TOTAL of licences (not the difference)",
+            TotalExample => "Example: you have 10 and need 2 more: type 12.",
+            ReviewTitle => "Check the change before confirming",
+            ReviewFrom => "From",
+            ReviewTo => "To",
+            ReviewDelta => "Difference",
+            ReviewEffective => "Applies",
+            ReviewRemovable => "Added licences",
+            ReviewWarnings => "Read and tick each one",
+            Acknowledge => "Understood",
+            Approval => "I have the internal approval for this change",
+            ApprovalReference => "Approval reference",
+            ApprovalReferenceHint => "ticket number, optional",
+            ConfirmDisabled => "Confirm is available once every box is ticked.",
+            ConfirmReady => "Everything is ticked: Confirm sends the change.",
+            Submitting => "Sending the change…",
+            TrackTitle => "Following the change",
+            TrackElapsed => "Elapsed",
+            TrackState => "State",
+            TrackResult => "Result",
+            TrackLeaveHint => "You can leave this screen: the status bar keeps following it.",
+            TrackSlaPassed => "It is taking longer than usual; still checking.",
+            ScheduledDone => "Scheduled",
+            KeyUp => "up",
+            KeyDown => "down",
+            KeyPageUp => "page up",
+            KeyPageDown => "page down",
+            KeyTop => "first",
+            KeyBottom => "last",
+            KeyOpen => "open",
+            KeyBack => "back",
+            KeyQuit => "quit",
+            KeyHelp => "help",
+            KeyFilter => "filter",
+            KeyClearFilter => "clear filter",
+            KeySort => "sort",
+            KeyRefresh => "refresh",
+            KeyChange => "Change",
+            KeyCancelScheduled => "cancel scheduled change",
+            KeyNext => "Next",
+            KeyPrevious => "previous step",
+            KeyConfirm => "Confirm",
+            KeyToggle => "tick / untick",
+            KeySchedule => "schedule for renewal",
+            KeyNextField => "next field",
+            KeyPrevField => "previous field",
+            KeySubmit => "submit",
+            KeyLogout => "sign out",
+            KeyYes => "yes",
+            KeyNo => "no",
+            KeyChoose => "choose",
+            KeyDismiss => "dismiss message",
+        }
+    }
+
+    fn date(&self, d: NaiveDate) -> String {
+        let m = MONTHS[d.month0() as usize];
+        format!("{m} {}, {}", d.day(), d.year())
+    }
+
+    fn zone(&self, tz: Tz) -> String {
+        format!("{} time", tz.name())
+    }
+
+    fn term(&self, term: Term) -> &'static str {
+        match term {
+            Term::P1M => "1 month",
+            Term::P1Y => "1 year",
+            Term::P3Y => "3 years",
+        }
+    }
+
+    fn billing(&self, billing: Billing) -> &'static str {
+        match billing {
+            Billing::Monthly => "monthly",
+            Billing::Annual => "yearly",
+        }
+    }
+
+    fn status(&self, status: Status) -> &'static str {
+        match status {
+            Status::Active => "active",
+            Status::Suspended => "suspended",
+            Status::Expired => "expired",
+        }
+    }
+
+    fn operation_status(&self, status: OperationStatus) -> &'static str {
+        match status {
+            OperationStatus::Pending => "in progress",
+            OperationStatus::Succeeded => "done",
+            OperationStatus::Failed => "failed",
+        }
+    }
+
+    fn window_status(&self, w: &WindowStatus) -> String {
+        match *w {
+            WindowStatus::Open { days_left, .. } if days_left <= 1 => {
+                "open: closes today".to_string()
+            }
+            WindowStatus::Open { days_left, .. } => {
+                format!("open: closes in {days_left} days")
+            }
+            WindowStatus::Closed { opens, .. } => {
+                format!("closed: next opens {}", self.date(opens))
+            }
+        }
+    }
+
+    fn window_dates(&self, opens: NaiveDate, closes: NaiveDate, tz: Tz) -> String {
+        format!(
+            "{} to {}, both included ({})",
+            self.date(opens),
+            self.date(closes),
+            self.zone(tz)
+        )
+    }
+
+    fn refusal(&self, r: &Refusal, tz: Tz) -> String {
+        match r {
+            Refusal::Entry(e) => self.entry_error(e),
+            Refusal::Unchanged { quantity } => format!(
+                "That is the quantity that would apply anyway ({}). Type a different total.",
+                licences(*quantity)
+            ),
+            Refusal::BelowMinimum { requested, min } => format!(
+                "{requested} is below this offer's minimum of {min}. To drop the subscription altogether, contact your reseller."
+            ),
+            Refusal::AboveMaximum { requested, max } => {
+                format!("{requested} is above this offer's maximum of {max}.")
+            }
+            Refusal::NotActive { status } => format!(
+                "This subscription is {}: only active subscriptions can change.",
+                self.status(*status)
+            ),
+            Refusal::OperationInProgress {
+                target_quantity, ..
+            } => format!(
+                "A change to {} is still being applied. Wait until it shows, then try again.",
+                licences(*target_quantity)
+            ),
+            Refusal::DecreaseOutsideWindow {
+                window_closed_on,
+                next_window_opens,
+                next_window_closes,
+                renewal_date,
+                can_schedule,
+            } => {
+                let mut s = format!(
+                    "Licences can only be removed during the decrease window. The last one closed on {}; the next runs from {} to {} ({}).",
+                    self.date(*window_closed_on),
+                    self.date(*next_window_opens),
+                    self.date(*next_window_closes),
+                    self.zone(tz)
+                );
+                if *can_schedule {
+                    s.push_str(&format!(
+                        " You can schedule the decrease for the renewal on {}.",
+                        self.date(*renewal_date)
+                    ));
+                } else {
+                    s.push_str(" Auto-renew is off, so it cannot be scheduled for the renewal.");
+                }
+                s
+            }
+            Refusal::AutoRenewDisabled { renewal_date } => format!(
+                "Auto-renew is off: the subscription ends on {} instead of renewing, so nothing can be scheduled for that date.",
+                self.date(*renewal_date)
+            ),
+        }
+    }
+
+    fn entry_error(&self, e: &EntryError) -> String {
+        match e {
+            EntryError::Empty => "Type the new total number of licences.".to_string(),
+            EntryError::NotAnInteger => "Use digits only: a whole number such as 12.".to_string(),
+            EntryError::TooLarge => "That number is far too large.".to_string(),
+            EntryError::Delta {
+                sign,
+                amount,
+                suggested_total,
+            } => {
+                let typed = match sign {
+                    Sign::Plus => format!("+{amount}"),
+                    Sign::Minus => format!("-{amount}"),
+                };
+                match suggested_total {
+                    Some(total) => format!(
+                        "{typed} is a difference; this field takes the new total: type {total}."
+                    ),
+                    Option::None => format!(
+                        "{typed} is a difference; this field takes the new total, not what to add or remove."
+                    ),
+                }
+            }
+        }
+    }
+
+    fn warning(&self, w: &Warning) -> String {
+        match w {
+            Warning::DeletesScheduledChange { scheduled } => format!(
+                "Applying now deletes the change scheduled for {} (to {}).",
+                self.date(scheduled.effective_date),
+                licences(scheduled.quantity)
+            ),
+            Warning::ReplacesScheduledChange { scheduled } => format!(
+                "This replaces the change already scheduled for {} (to {}).",
+                self.date(scheduled.effective_date),
+                licences(scheduled.quantity)
+            ),
+            Warning::LooksLikeDelta {
+                typed,
+                removes,
+                total_if_adding,
+            } => format!(
+                "You typed {typed}: that removes {removes}. If you meant to add {typed}, the total is {total_if_adding}."
+            ),
+            Warning::LargeIncrease { adding } => {
+                format!("You are adding {}.", licences(*adding))
+            }
+            Warning::BelowAssigned {
+                assigned,
+                requested,
+            } => format!(
+                "{assigned} licences are assigned to users but the new total is {requested}: some users will lose theirs."
+            ),
+        }
+    }
+
+    fn removable(&self, r: &Removable, tz: Tz) -> String {
+        match *r {
+            Removable::UntilWindowCloses { closes } => format!(
+                "can be removed again until {} ({}), while this decrease window is open.",
+                self.date(closes),
+                self.zone(tz)
+            ),
+            Removable::NextWindow { opens, closes } => format!(
+                "are committed until the next decrease window: {} to {} ({}).",
+                self.date(opens),
+                self.date(closes),
+                self.zone(tz)
+            ),
+        }
+    }
+
+    fn subscriptions_count(&self, n: usize) -> String {
+        plural(n as u64, "subscription", "subscriptions")
+    }
+
+    fn pending_count(&self, n: usize) -> String {
+        plural(n as u64, "change in progress", "changes in progress")
+    }
+
+    fn session_left(&self, secs: u64) -> String {
+        format!("{} left", self.duration(secs))
+    }
+
+    fn demo_credentials(&self, username: &str, password: &str) -> String {
+        format!("Demo sign-in: username {username}, password {password}")
+    }
+
+    fn locked(&self, retry_after_secs: u64) -> String {
+        format!(
+            "Too many failed attempts: the account is locked. Try again in {}.",
+            self.duration(retry_after_secs)
+        )
+    }
+
+    fn attempts_left(&self, n: u32) -> String {
+        match n {
+            0 => "Wrong code. No attempts left: sign in again.".to_string(),
+            1 => "Wrong code. 1 attempt left.".to_string(),
+            n => format!("Wrong code. {n} attempts left."),
+        }
+    }
+
+    fn demo_current_code(&self, code: &str) -> String {
+        format!("Demo only: the current code is {code}")
+    }
+
+    fn qr_too_small(&self, need_cols: u16, need_rows: u16) -> String {
+        format!(
+            "The window is too small to draw the QR code (it needs {need_cols}x{need_rows}). Enlarge it, or add the account by hand with the key below."
+        )
+    }
+
+    fn filter_matches(&self, shown: usize, total: usize) -> String {
+        format!("{shown} of {total}")
+    }
+
+    fn range(&self, min: Quantity, max: Quantity) -> String {
+        format!("from {min} to {max} licences")
+    }
+
+    fn scheduled_change(&self, quantity: Quantity, date: NaiveDate) -> String {
+        format!("to {} on {}", licences(quantity), self.date(date))
+    }
+
+    fn pending_operation(&self, target: Quantity, status: OperationStatus) -> String {
+        format!("to {}: {}", licences(target), self.operation_status(status))
+    }
+
+    fn assigned(&self, assigned: Quantity, total: Quantity) -> String {
+        format!("{assigned} of {total} licences assigned to users")
+    }
+
+    fn current_total(&self, quantity: Quantity) -> String {
+        format!("You have {} now.", licences(quantity))
+    }
+
+    fn now_increases_only_until(&self, opens: NaiveDate) -> String {
+        format!("increases only until {}", self.date(opens))
+    }
+
+    fn when_renewal(&self, date: NaiveDate) -> String {
+        format!("At the next renewal ({})", self.date(date))
+    }
+
+    fn schedule_offer(&self, date: NaiveDate) -> String {
+        format!("schedule it for {}", self.date(date))
+    }
+
+    fn effective(&self, effective: Effective, date: NaiveDate) -> String {
+        match effective {
+            Effective::Now => format!("now ({})", self.date(date)),
+            Effective::AtRenewal => format!("at the renewal on {}", self.date(date)),
+        }
+    }
+
+    fn step_of(&self, n: usize, total: usize) -> String {
+        format!("Step {n} of {total}")
+    }
+
+    fn elapsed_of_sla(&self, elapsed_secs: u64, sla_secs: u64) -> String {
+        format!(
+            "{} of up to {}",
+            self.duration(elapsed_secs),
+            self.duration(sla_secs)
+        )
+    }
+
+    fn change_applied(&self, quantity: Quantity) -> String {
+        format!("Done: the portal now shows {}.", licences(quantity))
+    }
+
+    fn change_scheduled(&self, quantity: Quantity, date: NaiveDate) -> String {
+        format!(
+            "Scheduled: the quantity becomes {} at the renewal on {}.",
+            licences(quantity),
+            self.date(date)
+        )
+    }
+
+    fn terminal_too_small(&self, cols: u16, rows: u16) -> String {
+        format!("The terminal is too small: make it at least {cols}x{rows}.")
+    }
+}

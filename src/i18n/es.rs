@@ -1,0 +1,501 @@
+//! Español.
+
+use chrono::{Datelike, NaiveDate};
+use chrono_tz::Tz;
+
+use super::{Catalog, Label, Lang};
+use crate::domain::{
+    Billing, Effective, EntryError, OperationStatus, Quantity, Refusal, Removable, Sign, Status,
+    Term, Warning, WindowStatus,
+};
+
+/// El catálogo en español.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Es;
+
+const MONTHS: [&str; 12] = [
+    "ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic",
+];
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+fn licences(n: Quantity) -> String {
+    plural(u64::from(n), "licencia", "licencias")
+}
+
+impl Catalog for Es {
+    fn lang(&self) -> Lang {
+        Lang::Es
+    }
+
+    fn label(&self, l: Label) -> &'static str {
+        use Label::*;
+        match l {
+            AppName => "licencias",
+            Loading => "Cargando…",
+            Yes => "sí",
+            No => "no",
+            Unknown => "no se sabe",
+            None => "ninguno",
+            On => "activada",
+            Off => "desactivada",
+            HelpTitle => "Teclas de esta pantalla",
+            HelpFooter => "Esc o ? cierra la ayuda",
+            KeysTitle => "Teclas",
+            StatusPortal => "Portal",
+            StatusUser => "Usuario",
+            StatusTenant => "Cliente",
+            StatusSession => "Sesión",
+            StatusKeyring => "Tokens",
+            StatusPending => "En curso",
+            NotSignedIn => "sin sesión",
+            KeyringSecretService => "llavero",
+            KeyringKernel => "llavero del kernel",
+            KeyringMemory => "solo memoria",
+            LoginTitle => "Iniciar sesión",
+            LoginIntro => "Entre con el usuario y la contraseña que le dio su distribuidor.",
+            PortalUrl => "Portal",
+            Username => "Usuario",
+            Password => "Contraseña",
+            SignIn => "Entrar",
+            SigningIn => "Entrando…",
+            DemoBanner => {
+                "PORTAL DE DEMOSTRACIÓN: datos de prueba, no cambia ninguna licencia real"
+            }
+            DemoExplain => "Este portal funciona dentro de licencias para probarlo.",
+            EnrolTitle => "Configurar la verificación en dos pasos (solo la primera vez)",
+            EnrolIntro => {
+                "Escanee el código QR con Microsoft Authenticator u otra aplicación parecida y escriba el código de 6 dígitos que muestre."
+            }
+            EnrolManual => "¿Sin cámara? Agregue la cuenta a mano con esta clave:",
+            Secret => "Clave",
+            Issuer => "Emisor",
+            Account => "Cuenta",
+            Uri => "URI",
+            Code => "Código",
+            CodeHint => "6 dígitos de la aplicación",
+            Verifying => "Comprobando el código…",
+            VerifyTitle => "Verificación en dos pasos",
+            VerifyIntro => {
+                "Escriba el código de 6 dígitos que su aplicación de autenticación muestra para esta cuenta."
+            }
+            ClockMayBeOff => {
+                "Ese código no corresponde a esta clave. No se envió nada: revise que la hora del teléfono sea automática y pruebe con el código nuevo."
+            }
+            CodeReused => {
+                "Ese código ya se usó. Espere a que la aplicación muestre uno nuevo (cada 30 segundos) y escríbalo."
+            }
+            CodeSixDigits => "El código tiene exactamente 6 dígitos.",
+            QrAsciiFallback => {
+                "Modo de texto simple: no se dibuja el código QR. Agregue la cuenta a mano con la clave, o abra la URI en un equipo con autenticador."
+            }
+            ServicesTitle => "Servicios",
+            ColService => "Servicio",
+            ColSubscription => "Suscripción",
+            ColQuantity => "Cant.",
+            ColTerm => "Plazo",
+            ColRenewal => "Renueva",
+            ColWindow => "Ventana de reducción",
+            ColFlags => "Marcas",
+            FlagScheduled => "programado",
+            FlagPending => "en curso",
+            Filter => "Filtro",
+            FilterHint => "escriba para filtrar, Enter lo deja, Esc lo borra",
+            SortedBy => "Orden",
+            SortName => "nombre",
+            SortRenewal => "fecha de renovación",
+            SortWindow => "ventana que cierra antes",
+            NoServices => "Esta cuenta no tiene servicios.",
+            NoMatches => "Nada coincide con el filtro.",
+            ManageSubscription => "Administrar suscripción",
+            FieldName => "Nombre",
+            FieldId => "Id",
+            FieldQuantity => "Licencias",
+            FieldRange => "Permitido",
+            FieldTerm => "Permanencia",
+            FieldBilling => "Facturación",
+            FieldTermStart => "Inicio del periodo",
+            FieldRenewal => "Renueva el",
+            FieldAutoRenew => "Renovación automática",
+            FieldStatus => "Estado",
+            FieldAssigned => "Asignadas",
+            FieldWindow => "Ventana de reducción",
+            FieldScheduled => "Cambio programado",
+            FieldPending => "Cambio en curso",
+            CancelScheduledHint => "cancelar el cambio programado",
+            CancelScheduledQuestion => {
+                "¿Cancelar el cambio programado? La cantidad quedará como está al renovar."
+            }
+            ChangeHint => "cambiar la cantidad",
+            Change => "Cambiar",
+            StepWhen => "Cuándo",
+            StepTotal => "Nuevo total",
+            StepReview => "Revisión",
+            StepConfirm => "Confirmar",
+            Next => "Siguiente",
+            Back => "Atrás",
+            Confirm => "Confirmar",
+            WhenQuestion => "¿Cuándo debe aplicarse el cambio?",
+            WhenNow => "Ahora",
+            WhenNowExplain => "Se aplica enseguida; puede tardar hasta 5 minutos en verse.",
+            TotalLabel => "Nuevo TOTAL de licencias (no la diferencia)",
+            TotalExample => "Ejemplo: tiene 10 y necesita 2 más: escriba 12.",
+            ReviewTitle => "Revise el cambio antes de confirmar",
+            ReviewFrom => "De",
+            ReviewTo => "A",
+            ReviewDelta => "Diferencia",
+            ReviewEffective => "Se aplica",
+            ReviewRemovable => "Licencias agregadas",
+            ReviewWarnings => "Lea y marque cada aviso",
+            Acknowledge => "Entendido",
+            Approval => "Tengo la aprobación interna para este cambio",
+            ApprovalReference => "Referencia de aprobación",
+            ApprovalReferenceHint => "número de ticket, opcional",
+            ConfirmDisabled => "Confirmar se habilita cuando todas las casillas estén marcadas.",
+            ConfirmReady => "Todo marcado: Confirmar envía el cambio.",
+            Submitting => "Enviando el cambio…",
+            TrackTitle => "Seguimiento del cambio",
+            TrackElapsed => "Transcurrido",
+            TrackState => "Estado",
+            TrackResult => "Resultado",
+            TrackLeaveHint => "Puede salir de esta pantalla: la barra de estado sigue el cambio.",
+            TrackSlaPassed => "Está tardando más de lo habitual; se sigue comprobando.",
+            ScheduledDone => "Programado",
+            KeyUp => "arriba",
+            KeyDown => "abajo",
+            KeyPageUp => "página arriba",
+            KeyPageDown => "página abajo",
+            KeyTop => "primero",
+            KeyBottom => "último",
+            KeyOpen => "abrir",
+            KeyBack => "volver",
+            KeyQuit => "salir",
+            KeyHelp => "ayuda",
+            KeyFilter => "filtrar",
+            KeyClearFilter => "borrar filtro",
+            KeySort => "ordenar",
+            KeyRefresh => "actualizar",
+            KeyChange => "Cambiar",
+            KeyCancelScheduled => "cancelar cambio programado",
+            KeyNext => "Siguiente",
+            KeyPrevious => "paso anterior",
+            KeyConfirm => "Confirmar",
+            KeyToggle => "marcar / desmarcar",
+            KeySchedule => "programar para la renovación",
+            KeyNextField => "campo siguiente",
+            KeyPrevField => "campo anterior",
+            KeySubmit => "enviar",
+            KeyLogout => "cerrar sesión",
+            KeyYes => "sí",
+            KeyNo => "no",
+            KeyChoose => "elegir",
+            KeyDismiss => "descartar mensaje",
+        }
+    }
+
+    fn date(&self, d: NaiveDate) -> String {
+        let m = MONTHS[d.month0() as usize];
+        format!("{} {m} {}", d.day(), d.year())
+    }
+
+    fn zone(&self, tz: Tz) -> String {
+        format!("hora de {}", tz.name())
+    }
+
+    fn term(&self, term: Term) -> &'static str {
+        match term {
+            Term::P1M => "1 mes",
+            Term::P1Y => "1 año",
+            Term::P3Y => "3 años",
+        }
+    }
+
+    fn billing(&self, billing: Billing) -> &'static str {
+        match billing {
+            Billing::Monthly => "mensual",
+            Billing::Annual => "anual",
+        }
+    }
+
+    fn status(&self, status: Status) -> &'static str {
+        match status {
+            Status::Active => "activa",
+            Status::Suspended => "suspendida",
+            Status::Expired => "vencida",
+        }
+    }
+
+    fn operation_status(&self, status: OperationStatus) -> &'static str {
+        match status {
+            OperationStatus::Pending => "en curso",
+            OperationStatus::Succeeded => "aplicado",
+            OperationStatus::Failed => "fallido",
+        }
+    }
+
+    fn window_status(&self, w: &WindowStatus) -> String {
+        match *w {
+            WindowStatus::Open { days_left, .. } if days_left <= 1 => {
+                "abierta: cierra hoy".to_string()
+            }
+            WindowStatus::Open { days_left, .. } => format!("abierta: cierra en {days_left} días"),
+            WindowStatus::Closed { opens, .. } => {
+                format!("cerrada: la próxima abre el {}", self.date(opens))
+            }
+        }
+    }
+
+    fn window_dates(&self, opens: NaiveDate, closes: NaiveDate, tz: Tz) -> String {
+        format!(
+            "del {} al {}, ambos incluidos ({})",
+            self.date(opens),
+            self.date(closes),
+            self.zone(tz)
+        )
+    }
+
+    fn refusal(&self, r: &Refusal, tz: Tz) -> String {
+        match r {
+            Refusal::Entry(e) => self.entry_error(e),
+            Refusal::Unchanged { quantity } => format!(
+                "Esa es la cantidad que quedaría de todos modos ({}). Escriba otro total.",
+                licences(*quantity)
+            ),
+            Refusal::BelowMinimum { requested, min } => format!(
+                "{requested} está por debajo del mínimo de esta oferta, que es {min}. Para dar de baja la suscripción completa, contacte a su distribuidor."
+            ),
+            Refusal::AboveMaximum { requested, max } => {
+                format!("{requested} supera el máximo de esta oferta, que es {max}.")
+            }
+            Refusal::NotActive { status } => format!(
+                "Esta suscripción está {}: solo se pueden cambiar las suscripciones activas.",
+                self.status(*status)
+            ),
+            Refusal::OperationInProgress {
+                target_quantity, ..
+            } => format!(
+                "Todavía se está aplicando un cambio a {}. Espere a que se vea y vuelva a intentarlo.",
+                licences(*target_quantity)
+            ),
+            Refusal::DecreaseOutsideWindow {
+                window_closed_on,
+                next_window_opens,
+                next_window_closes,
+                renewal_date,
+                can_schedule,
+            } => {
+                let mut s = format!(
+                    "Solo se pueden quitar licencias durante la ventana de reducción. La última cerró el {}; la próxima va del {} al {} ({}).",
+                    self.date(*window_closed_on),
+                    self.date(*next_window_opens),
+                    self.date(*next_window_closes),
+                    self.zone(tz)
+                );
+                if *can_schedule {
+                    s.push_str(&format!(
+                        " Puede programar la reducción para la renovación del {}.",
+                        self.date(*renewal_date)
+                    ));
+                } else {
+                    s.push_str(
+                        " La renovación automática está desactivada, así que no se puede programar para la renovación.",
+                    );
+                }
+                s
+            }
+            Refusal::AutoRenewDisabled { renewal_date } => format!(
+                "La renovación automática está desactivada: la suscripción termina el {} en vez de renovarse, así que no se puede programar nada para esa fecha.",
+                self.date(*renewal_date)
+            ),
+        }
+    }
+
+    fn entry_error(&self, e: &EntryError) -> String {
+        match e {
+            EntryError::Empty => "Escriba el nuevo total de licencias.".to_string(),
+            EntryError::NotAnInteger => "Use solo dígitos: un número entero como 12.".to_string(),
+            EntryError::TooLarge => "Ese número es demasiado grande.".to_string(),
+            EntryError::Delta {
+                sign,
+                amount,
+                suggested_total,
+            } => {
+                let typed = match sign {
+                    Sign::Plus => format!("+{amount}"),
+                    Sign::Minus => format!("-{amount}"),
+                };
+                match suggested_total {
+                    Some(total) => format!(
+                        "{typed} es una diferencia; este campo pide el nuevo total: escriba {total}."
+                    ),
+                    Option::None => format!(
+                        "{typed} es una diferencia; este campo pide el nuevo total, no lo que se agrega o se quita."
+                    ),
+                }
+            }
+        }
+    }
+
+    fn warning(&self, w: &Warning) -> String {
+        match w {
+            Warning::DeletesScheduledChange { scheduled } => format!(
+                "Aplicarlo ahora elimina el cambio programado para el {} (a {}).",
+                self.date(scheduled.effective_date),
+                licences(scheduled.quantity)
+            ),
+            Warning::ReplacesScheduledChange { scheduled } => format!(
+                "Esto reemplaza el cambio ya programado para el {} (a {}).",
+                self.date(scheduled.effective_date),
+                licences(scheduled.quantity)
+            ),
+            Warning::LooksLikeDelta {
+                typed,
+                removes,
+                total_if_adding,
+            } => format!(
+                "Escribió {typed}: eso quita {removes}. Si quería agregar {typed}, el total es {total_if_adding}."
+            ),
+            Warning::LargeIncrease { adding } => format!("Está agregando {}.", licences(*adding)),
+            Warning::BelowAssigned {
+                assigned,
+                requested,
+            } => format!(
+                "Hay {assigned} licencias asignadas a usuarios y el nuevo total es {requested}: algunos usuarios perderán la suya."
+            ),
+        }
+    }
+
+    fn removable(&self, r: &Removable, tz: Tz) -> String {
+        match *r {
+            Removable::UntilWindowCloses { closes } => format!(
+                "se pueden volver a quitar hasta el {} ({}), mientras esta ventana de reducción siga abierta.",
+                self.date(closes),
+                self.zone(tz)
+            ),
+            Removable::NextWindow { opens, closes } => format!(
+                "quedan comprometidas hasta la próxima ventana de reducción: del {} al {} ({}).",
+                self.date(opens),
+                self.date(closes),
+                self.zone(tz)
+            ),
+        }
+    }
+
+    fn subscriptions_count(&self, n: usize) -> String {
+        plural(n as u64, "suscripción", "suscripciones")
+    }
+
+    fn pending_count(&self, n: usize) -> String {
+        plural(n as u64, "cambio en curso", "cambios en curso")
+    }
+
+    fn session_left(&self, secs: u64) -> String {
+        format!("quedan {}", self.duration(secs))
+    }
+
+    fn demo_credentials(&self, username: &str, password: &str) -> String {
+        format!("Acceso de demostración: usuario {username}, contraseña {password}")
+    }
+
+    fn locked(&self, retry_after_secs: u64) -> String {
+        format!(
+            "Demasiados intentos fallidos: la cuenta está bloqueada. Vuelva a intentarlo en {}.",
+            self.duration(retry_after_secs)
+        )
+    }
+
+    fn attempts_left(&self, n: u32) -> String {
+        match n {
+            0 => "Código incorrecto. No quedan intentos: inicie sesión de nuevo.".to_string(),
+            1 => "Código incorrecto. Queda 1 intento.".to_string(),
+            n => format!("Código incorrecto. Quedan {n} intentos."),
+        }
+    }
+
+    fn demo_current_code(&self, code: &str) -> String {
+        format!("Solo en la demostración: el código actual es {code}")
+    }
+
+    fn qr_too_small(&self, need_cols: u16, need_rows: u16) -> String {
+        format!(
+            "La ventana es demasiado pequeña para dibujar el código QR (necesita {need_cols}x{need_rows}). Agrándela, o agregue la cuenta a mano con la clave de abajo."
+        )
+    }
+
+    fn filter_matches(&self, shown: usize, total: usize) -> String {
+        format!("{shown} de {total}")
+    }
+
+    fn range(&self, min: Quantity, max: Quantity) -> String {
+        format!("de {min} a {max} licencias")
+    }
+
+    fn scheduled_change(&self, quantity: Quantity, date: NaiveDate) -> String {
+        format!("a {} el {}", licences(quantity), self.date(date))
+    }
+
+    fn pending_operation(&self, target: Quantity, status: OperationStatus) -> String {
+        format!("a {}: {}", licences(target), self.operation_status(status))
+    }
+
+    fn assigned(&self, assigned: Quantity, total: Quantity) -> String {
+        format!("{assigned} de {total} licencias asignadas a usuarios")
+    }
+
+    fn current_total(&self, quantity: Quantity) -> String {
+        format!("Ahora tiene {}.", licences(quantity))
+    }
+
+    fn now_increases_only_until(&self, opens: NaiveDate) -> String {
+        format!("solo aumentos hasta el {}", self.date(opens))
+    }
+
+    fn when_renewal(&self, date: NaiveDate) -> String {
+        format!("En la próxima renovación ({})", self.date(date))
+    }
+
+    fn schedule_offer(&self, date: NaiveDate) -> String {
+        format!("programarlo para el {}", self.date(date))
+    }
+
+    fn effective(&self, effective: Effective, date: NaiveDate) -> String {
+        match effective {
+            Effective::Now => format!("ahora ({})", self.date(date)),
+            Effective::AtRenewal => format!("en la renovación del {}", self.date(date)),
+        }
+    }
+
+    fn step_of(&self, n: usize, total: usize) -> String {
+        format!("Paso {n} de {total}")
+    }
+
+    fn elapsed_of_sla(&self, elapsed_secs: u64, sla_secs: u64) -> String {
+        format!(
+            "{} de hasta {}",
+            self.duration(elapsed_secs),
+            self.duration(sla_secs)
+        )
+    }
+
+    fn change_applied(&self, quantity: Quantity) -> String {
+        format!("Listo: el portal ya muestra {}.", licences(quantity))
+    }
+
+    fn change_scheduled(&self, quantity: Quantity, date: NaiveDate) -> String {
+        format!(
+            "Programado: la cantidad pasa a {} en la renovación del {}.",
+            licences(quantity),
+            self.date(date)
+        )
+    }
+
+    fn terminal_too_small(&self, cols: u16, rows: u16) -> String {
+        format!("La terminal es demasiado pequeña: agrándela al menos a {cols}x{rows}.")
+    }
+}

@@ -1,0 +1,364 @@
+//! Every user-visible string, in Spanish and English.
+//!
+//! The catalogue is typed: fixed texts are variants of [`Label`] (each
+//! language matches on all of them, so a missing translation does not
+//! compile) and texts with arguments are methods of [`Catalog`] with typed
+//! parameters. Views and update code never hold literals; they ask
+//! `t(lang)`.
+
+mod en;
+mod es;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+
+use crate::domain::{
+    Billing, EntryError, OperationStatus, Quantity, Refusal, Removable, Status, Term, Warning,
+    WindowStatus,
+};
+
+pub use en::En;
+pub use es::Es;
+
+/// The language of the interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, clap::ValueEnum)]
+pub enum Lang {
+    #[value(name = "es")]
+    Es,
+    #[default]
+    #[value(name = "en")]
+    En,
+}
+
+/// `--lang` got something other than `es` or `en`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown language {0:?}: use es or en")]
+pub struct ParseLangError(pub String);
+
+impl Lang {
+    /// Spanish when `LANG` starts with `es`, English otherwise.
+    pub fn from_env() -> Lang {
+        Lang::from_locale(std::env::var("LANG").ok().as_deref())
+    }
+
+    /// The rule behind [`Lang::from_env`], for a given `LANG` value.
+    pub fn from_locale(value: Option<&str>) -> Lang {
+        match value {
+            Some(v) if v.trim().to_ascii_lowercase().starts_with("es") => Lang::Es,
+            _ => Lang::En,
+        }
+    }
+
+    /// The `--lang` value: `es` or `en`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Es => "es",
+            Lang::En => "en",
+        }
+    }
+}
+
+impl std::str::FromStr for Lang {
+    type Err = ParseLangError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "es" => Ok(Lang::Es),
+            "en" => Ok(Lang::En),
+            _ => Err(ParseLangError(s.to_string())),
+        }
+    }
+}
+
+impl std::fmt::Display for Lang {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// The catalogue of a language.
+pub fn t(lang: Lang) -> &'static dyn Catalog {
+    match lang {
+        Lang::Es => &Es,
+        Lang::En => &En,
+    }
+}
+
+/// Fixed texts: labels, titles, buttons, hints, key descriptions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Label {
+    // -- general
+    AppName,
+    Loading,
+    Yes,
+    No,
+    Unknown,
+    None,
+    On,
+    Off,
+    HelpTitle,
+    HelpFooter,
+    KeysTitle,
+    // -- status bar
+    StatusPortal,
+    StatusUser,
+    StatusTenant,
+    StatusSession,
+    StatusKeyring,
+    StatusPending,
+    NotSignedIn,
+    KeyringSecretService,
+    KeyringKernel,
+    KeyringMemory,
+    // -- login
+    LoginTitle,
+    LoginIntro,
+    PortalUrl,
+    Username,
+    Password,
+    SignIn,
+    SigningIn,
+    DemoBanner,
+    DemoExplain,
+    // -- MFA
+    EnrolTitle,
+    EnrolIntro,
+    EnrolManual,
+    Secret,
+    Issuer,
+    Account,
+    Uri,
+    Code,
+    CodeHint,
+    Verifying,
+    VerifyTitle,
+    VerifyIntro,
+    ClockMayBeOff,
+    CodeReused,
+    CodeSixDigits,
+    QrAsciiFallback,
+    // -- services
+    ServicesTitle,
+    ColService,
+    ColSubscription,
+    ColQuantity,
+    ColTerm,
+    ColRenewal,
+    ColWindow,
+    ColFlags,
+    FlagScheduled,
+    FlagPending,
+    Filter,
+    FilterHint,
+    SortedBy,
+    SortName,
+    SortRenewal,
+    SortWindow,
+    NoServices,
+    NoMatches,
+    // -- detail
+    ManageSubscription,
+    FieldName,
+    FieldId,
+    FieldQuantity,
+    FieldRange,
+    FieldTerm,
+    FieldBilling,
+    FieldTermStart,
+    FieldRenewal,
+    FieldAutoRenew,
+    FieldStatus,
+    FieldAssigned,
+    FieldWindow,
+    FieldScheduled,
+    FieldPending,
+    CancelScheduledHint,
+    CancelScheduledQuestion,
+    ChangeHint,
+    // -- wizard
+    Change,
+    StepWhen,
+    StepTotal,
+    StepReview,
+    StepConfirm,
+    Next,
+    Back,
+    Confirm,
+    WhenQuestion,
+    WhenNow,
+    WhenNowExplain,
+    TotalLabel,
+    TotalExample,
+    ReviewTitle,
+    ReviewFrom,
+    ReviewTo,
+    ReviewDelta,
+    ReviewEffective,
+    ReviewRemovable,
+    ReviewWarnings,
+    Acknowledge,
+    Approval,
+    ApprovalReference,
+    ApprovalReferenceHint,
+    ConfirmDisabled,
+    ConfirmReady,
+    Submitting,
+    TrackTitle,
+    TrackElapsed,
+    TrackState,
+    TrackResult,
+    TrackLeaveHint,
+    TrackSlaPassed,
+    ScheduledDone,
+    // -- keys (help overlay and hints)
+    KeyUp,
+    KeyDown,
+    KeyPageUp,
+    KeyPageDown,
+    KeyTop,
+    KeyBottom,
+    KeyOpen,
+    KeyBack,
+    KeyQuit,
+    KeyHelp,
+    KeyFilter,
+    KeyClearFilter,
+    KeySort,
+    KeyRefresh,
+    KeyChange,
+    KeyCancelScheduled,
+    KeyNext,
+    KeyPrevious,
+    KeyConfirm,
+    KeyToggle,
+    KeySchedule,
+    KeyNextField,
+    KeyPrevField,
+    KeySubmit,
+    KeyLogout,
+    KeyYes,
+    KeyNo,
+    KeyChoose,
+    KeyDismiss,
+}
+
+/// A catalogue: every text of the interface in one language.
+pub trait Catalog: Sync {
+    fn lang(&self) -> Lang;
+
+    /// A fixed text.
+    fn label(&self, l: Label) -> &'static str;
+
+    /// A calendar date: `25 nov 2026` / `Nov 25, 2026`.
+    fn date(&self, d: NaiveDate) -> String;
+
+    /// An instant, shown in the portal's zone: `25 nov 2026 14:03`.
+    fn date_time(&self, at: DateTime<Utc>, tz: Tz) -> String {
+        let local = at.with_timezone(&tz);
+        format!(
+            "{} {}",
+            self.date(local.date_naive()),
+            local.format("%H:%M")
+        )
+    }
+
+    /// Names the zone dates are counted in: `hora de America/Bogota`.
+    fn zone(&self, tz: Tz) -> String;
+
+    /// A short duration: `4 min 05 s`, `1 h 02 min`.
+    fn duration(&self, secs: u64) -> String {
+        let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
+        if h > 0 {
+            format!("{h} h {m:02} min")
+        } else if m > 0 {
+            format!("{m} min {s:02} s")
+        } else {
+            format!("{s} s")
+        }
+    }
+
+    // -- domain values
+    fn term(&self, term: Term) -> &'static str;
+    fn billing(&self, billing: Billing) -> &'static str;
+    fn status(&self, status: Status) -> &'static str;
+    fn operation_status(&self, status: OperationStatus) -> &'static str;
+
+    /// Decrease window: `open: closes in 3 days` / `closed: next opens Dec 20, 2026`.
+    fn window_status(&self, w: &WindowStatus) -> String;
+    /// The window's dates, with the zone they are counted in.
+    fn window_dates(&self, opens: NaiveDate, closes: NaiveDate, tz: Tz) -> String;
+
+    /// Why a change is refused, in a sentence with its dates and numbers.
+    fn refusal(&self, r: &Refusal, tz: Tz) -> String;
+    /// Why an entry is not a total (a typed delta names the total meant).
+    fn entry_error(&self, e: &EntryError) -> String;
+    /// A warning of the review step.
+    fn warning(&self, w: &Warning) -> String;
+    /// When licences added now can next be removed.
+    fn removable(&self, r: &Removable, tz: Tz) -> String;
+
+    // -- status bar
+    fn subscriptions_count(&self, n: usize) -> String;
+    fn pending_count(&self, n: usize) -> String;
+    fn session_left(&self, secs: u64) -> String;
+
+    // -- login
+    fn demo_credentials(&self, username: &str, password: &str) -> String;
+    fn locked(&self, retry_after_secs: u64) -> String;
+
+    // -- MFA
+    fn attempts_left(&self, n: u32) -> String;
+    fn demo_current_code(&self, code: &str) -> String;
+    fn qr_too_small(&self, need_cols: u16, need_rows: u16) -> String;
+
+    // -- services
+    fn filter_matches(&self, shown: usize, total: usize) -> String;
+
+    // -- detail
+    fn range(&self, min: Quantity, max: Quantity) -> String;
+    fn scheduled_change(&self, quantity: Quantity, date: NaiveDate) -> String;
+    fn pending_operation(&self, target: Quantity, status: OperationStatus) -> String;
+    fn assigned(&self, assigned: Quantity, total: Quantity) -> String;
+
+    // -- wizard
+    /// `You have 10 licences now.`
+    fn current_total(&self, quantity: Quantity) -> String;
+    /// The "now" option while the window is closed: `increases only until DATE`.
+    fn now_increases_only_until(&self, opens: NaiveDate) -> String;
+    /// The "at renewal" option.
+    fn when_renewal(&self, date: NaiveDate) -> String;
+    /// The one-key offer after a refused decrease: `schedule it for DATE`.
+    fn schedule_offer(&self, date: NaiveDate) -> String;
+    /// The effective date of the plan.
+    fn effective(&self, effective: crate::domain::Effective, date: NaiveDate) -> String;
+    /// `Step 2 of 4`.
+    fn step_of(&self, n: usize, total: usize) -> String;
+    /// Elapsed time against the provisioning SLA.
+    fn elapsed_of_sla(&self, elapsed_secs: u64, sla_secs: u64) -> String;
+    /// Final result of an immediate change.
+    fn change_applied(&self, quantity: Quantity) -> String;
+    /// Result of a change at renewal.
+    fn change_scheduled(&self, quantity: Quantity, date: NaiveDate) -> String;
+
+    /// The terminal is smaller than the screen needs.
+    fn terminal_too_small(&self, cols: u16, rows: u16) -> String;
+}
+
+/// The live preview under the total field: `10 -> 12 (+2)`.
+pub fn change_preview(from: Quantity, to: Quantity) -> String {
+    let delta = i64::from(to) - i64::from(from);
+    format!("{from} -> {to} ({delta:+})")
+}
+
+/// A base32 secret in groups of four for manual entry.
+pub fn group_secret(secret: &str) -> String {
+    let clean: Vec<char> = secret.chars().filter(|c| !c.is_whitespace()).collect();
+    clean
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests;
