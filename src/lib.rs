@@ -6,3 +6,5 @@ pub mod api;
 pub mod domain;
 pub mod i18n;
 pub mod portal;
+pub mod secrets;
+pub mod app;

@@ -1,0 +1,890 @@
+//! The whole state of the app. Views read `&Model` only; `update` is the only
+//! writer. Screens and the session are enum state machines whose variants
+//! carry their own state.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::ops::Range;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use secrecy::SecretString;
+
+use crate::api::{OperationDto, ScheduledChangeDto, SubscriptionDto, SubscriptionSummary};
+use crate::domain::{
+    ChangePlan, Effective, OperationStatus, Policy, Quantity, Refusal, WindowStatus,
+};
+
+use super::field::TextField;
+use super::keymap::Context;
+use super::msg::{Failure, RequestId, SessionInfo};
+
+/// Demo mode: the embedded reference portal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DemoInfo {
+    /// Show the demo login (`demo` / `licencias-demo`) on the login screen.
+    pub password_hint: bool,
+    /// Start already signed in (`licencias demo --signed-in`).
+    pub signed_in: bool,
+}
+
+/// Which secret store keeps the refresh token (shown in the status bar).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StoreKind {
+    SecretService,
+    Keyutils,
+    Memory,
+}
+
+/// Display preferences.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Prefs {
+    pub lang: crate::i18n::Lang,
+    /// `--ascii`: no box drawing, no half blocks.
+    pub ascii: bool,
+    /// False with `NO_COLOR`.
+    pub color: bool,
+}
+
+/// Terminal size (from `Msg::Resize`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Viewport {
+    pub width: u16,
+    pub height: u16,
+}
+
+impl Default for Viewport {
+    fn default() -> Self {
+        Self {
+            width: 80,
+            height: 24,
+        }
+    }
+}
+
+/// Rows of the screen that are not table rows on the services screen
+/// (title, header, filter line, status bar, hints). The ui keeps its layout
+/// within this so that paging moves by exactly one screenful.
+pub const SERVICES_CHROME_ROWS: u16 = 6;
+
+// ---------------------------------------------------------------- session
+
+/// The session state machine:
+/// `LoggedOut -> Password -> MfaEnrol | MfaVerify -> LoggedIn`
+/// (plus `Resuming` at start-up while a stored refresh token is tried).
+#[derive(Debug)]
+pub enum Session {
+    /// Start-up: trying the stored refresh token silently.
+    Resuming { request: RequestId, username: String },
+    /// The login form.
+    LoggedOut(LoginForm),
+    /// Username + password sent; waiting for the portal. The password was
+    /// moved out of the form (and wiped) when it was sent.
+    Password { form: LoginForm, request: RequestId },
+    /// First login: enrol an authenticator.
+    MfaEnrol(EnrolState),
+    /// Type a code from the authenticator.
+    MfaVerify(VerifyState),
+    LoggedIn(SessionInfo),
+}
+
+impl Session {
+    pub fn is_logged_in(&self) -> bool {
+        matches!(self, Session::LoggedIn(_))
+    }
+    pub fn info(&self) -> Option<&SessionInfo> {
+        match self {
+            Session::LoggedIn(i) => Some(i),
+            _ => None,
+        }
+    }
+}
+
+/// Which login field has the focus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginFocus {
+    Username,
+    Password,
+}
+
+/// Why the login form is shown again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginReason {
+    /// The session expired (refresh failed): sign in to continue where you were.
+    SessionExpired,
+    /// The user logged out.
+    LoggedOut,
+    /// The MFA step expired or was cancelled.
+    MfaAbandoned,
+}
+
+/// The login form.
+#[derive(Debug)]
+pub struct LoginForm {
+    pub username: TextField,
+    /// Masked.
+    pub password: TextField,
+    pub focus: LoginFocus,
+    /// The last failure (wrong credentials, locked, network...).
+    pub error: Option<Failure>,
+    /// When the account is locked: until when (computed from retry-after).
+    pub locked_until: Option<DateTime<Utc>>,
+    pub reason: Option<LoginReason>,
+}
+
+impl LoginForm {
+    pub fn new(username: Option<&str>) -> Self {
+        let username = TextField::text(128).with_value(username.unwrap_or(""));
+        let focus = if username.is_empty() {
+            LoginFocus::Username
+        } else {
+            LoginFocus::Password
+        };
+        Self {
+            username,
+            password: TextField::masked(256),
+            focus,
+            error: None,
+            locked_until: None,
+            reason: None,
+        }
+    }
+}
+
+/// The authenticator secret received at enrolment.
+pub struct Enrolment {
+    /// `otpauth://totp/...`, drawn as a QR code.
+    pub otpauth_uri: String,
+    /// Base32 secret, for manual entry (show in groups of four).
+    pub secret: String,
+    pub issuer: Option<String>,
+    pub account: String,
+    /// Built from the URI; checks codes locally before anything is sent.
+    pub totp: totp_rs::Totp,
+}
+
+impl Enrolment {
+    /// Parse the enrolment answer. `None` when the URI is not a usable TOTP URI.
+    pub fn from_answer(otpauth_uri: &str, secret: &str) -> Option<Self> {
+        let totp = totp_rs::Totp::from_url_unchecked(otpauth_uri).ok()?;
+        Some(Self {
+            otpauth_uri: otpauth_uri.to_string(),
+            secret: secret.to_string(),
+            issuer: totp.issuer().map(str::to_string),
+            account: totp.account_name().to_string(),
+            totp,
+        })
+    }
+    /// The secret in groups of four (`ABCD EFGH ...`).
+    pub fn secret_groups(&self) -> String {
+        group4(&self.secret)
+    }
+    /// Whether `code` is valid at `now` (one step of skew either way).
+    pub fn check(&self, code: &str, now: DateTime<Utc>) -> bool {
+        self.totp.check(code, unix(now)).is_some()
+    }
+    /// The current code at `now` (demo hint; tests).
+    pub fn code_at(&self, now: DateTime<Utc>) -> String {
+        self.totp.generate(unix(now)).to_string()
+    }
+    /// Seconds until the code changes.
+    pub fn seconds_left(&self, now: DateTime<Utc>) -> u64 {
+        let t = unix(now);
+        self.totp.next_step(t).saturating_sub(t)
+    }
+}
+
+impl Drop for Enrolment {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.otpauth_uri);
+        zeroize::Zeroize::zeroize(&mut self.secret);
+    }
+}
+
+impl fmt::Debug for Enrolment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Enrolment")
+            .field("issuer", &self.issuer)
+            .field("account", &self.account)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn unix(now: DateTime<Utc>) -> u64 {
+    u64::try_from(now.timestamp()).unwrap_or(0)
+}
+
+pub(crate) fn group4(s: &str) -> String {
+    let chars: Vec<char> = s.chars().filter(|c| !c.is_whitespace()).collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// First login: enrol an authenticator, then type its code.
+#[derive(Debug)]
+pub struct EnrolState {
+    pub username: String,
+    pub mfa_token: SecretString,
+    /// `None` while the enrolment request is in flight.
+    pub enrolment: Option<Enrolment>,
+    pub code: TextField,
+    /// Enrol or verify request in flight.
+    pub request: Option<RequestId>,
+    /// `CodeDoesNotMatchLocally` (nothing sent), or the portal's failure.
+    pub error: Option<Failure>,
+    pub attempts_left: Option<u32>,
+}
+
+/// Type a code from the authenticator.
+#[derive(Debug)]
+pub struct VerifyState {
+    pub username: String,
+    pub mfa_token: SecretString,
+    pub code: TextField,
+    pub request: Option<RequestId>,
+    pub error: Option<Failure>,
+    pub attempts_left: Option<u32>,
+}
+
+// ---------------------------------------------------------------- screens
+
+/// A screen of the stack (shown while signed in). The bottom is always
+/// `Services`; the session going back to login keeps the stack.
+#[derive(Debug)]
+pub enum Screen {
+    Services,
+    Detail(DetailState),
+    Wizard(Box<Wizard>),
+}
+
+/// Subscription detail ("Administrar suscripción").
+#[derive(Debug)]
+pub struct DetailState {
+    pub subscription_id: String,
+    /// Name from the listing, shown while the detail loads.
+    pub name: String,
+    /// Load request in flight.
+    pub request: Option<RequestId>,
+    pub error: Option<Failure>,
+    /// `x` pressed: asking "cancel the scheduled change?".
+    pub confirm_cancel: bool,
+    /// Cancel request in flight.
+    pub cancel_request: Option<RequestId>,
+}
+
+/// How the services table is sorted (`s` cycles in this order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortMode {
+    #[default]
+    Name,
+    RenewalDate,
+    /// Open windows closing soonest first, then closed windows opening soonest.
+    WindowClosing,
+}
+
+impl SortMode {
+    pub fn next(self) -> Self {
+        match self {
+            SortMode::Name => SortMode::RenewalDate,
+            SortMode::RenewalDate => SortMode::WindowClosing,
+            SortMode::WindowClosing => SortMode::Name,
+        }
+    }
+}
+
+/// One table row: a subscription with its service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceRow {
+    pub service_id: String,
+    pub service_name: String,
+    pub sub: SubscriptionSummary,
+    /// Lower-cased "service subscription id" for filtering.
+    pub(crate) haystack: String,
+}
+
+impl ServiceRow {
+    pub fn new(service_id: &str, service_name: &str, sub: SubscriptionSummary) -> Self {
+        let haystack = format!("{} {} {}", service_name, sub.name, sub.id).to_lowercase();
+        Self {
+            service_id: service_id.to_string(),
+            service_name: service_name.to_string(),
+            sub,
+            haystack,
+        }
+    }
+}
+
+/// The services list and its table state.
+#[derive(Debug, Default)]
+pub struct ServicesState {
+    /// Every subscription of every service, as loaded.
+    pub rows: Vec<ServiceRow>,
+    /// Indexes into `rows` after filter and sort: the table shows these.
+    pub view: Vec<usize>,
+    /// Selected position in `view`.
+    pub selected: usize,
+    /// First visible position in `view` (see [`ServicesState::visible`]).
+    pub offset: usize,
+    pub filter: TextField,
+    /// `/` pressed: keys go to the filter field.
+    pub filter_active: bool,
+    pub sort: SortMode,
+    /// Load request in flight (first load or `r`).
+    pub request: Option<RequestId>,
+    pub loaded_at: Option<DateTime<Utc>>,
+    pub error: Option<Failure>,
+}
+
+impl ServicesState {
+    /// The selected row, if any.
+    pub fn selected_row(&self) -> Option<&ServiceRow> {
+        self.rows.get(*self.view.get(self.selected)?)
+    }
+    /// The positions in `view` to draw in a table of `height` rows: starts
+    /// at `offset`, moved just enough to keep the selection visible. Views
+    /// build rows for this range only.
+    pub fn visible(&self, height: usize) -> Range<usize> {
+        let len = self.view.len();
+        if height == 0 || len == 0 {
+            return 0..0;
+        }
+        let mut start = self.offset.min(len.saturating_sub(1));
+        if self.selected < start {
+            start = self.selected;
+        } else if self.selected >= start + height {
+            start = self.selected + 1 - height;
+        }
+        start..(start + height).min(len)
+    }
+    /// The rows shown, in order (`view` resolved).
+    pub fn visible_rows(&self, height: usize) -> impl Iterator<Item = &ServiceRow> {
+        self.view[self.visible(height)]
+            .iter()
+            .filter_map(|&i| self.rows.get(i))
+    }
+}
+
+/// A subscription as last loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedSubscription {
+    pub dto: SubscriptionDto,
+    pub fetched_at: DateTime<Utc>,
+}
+
+// ---------------------------------------------------------------- wizard
+
+/// The change wizard ("Cambiar"). `input` holds what the user typed and is
+/// never lost on an error; `step` is the state machine
+/// `When -> Total -> Review -> Submitting -> Tracking -> Done | Failed`.
+#[derive(Debug)]
+pub struct Wizard {
+    pub subscription_id: String,
+    /// The subscription the plan is computed against (replaced by the fresh
+    /// one after a 409 conflict).
+    pub sub: SubscriptionDto,
+    pub input: WizardInput,
+    pub step: WizardStep,
+    /// The last error (conflict, server refusal, network), shown as a banner
+    /// on the step the wizard came back to. Cleared by the next edit.
+    pub error: Option<WizardError>,
+}
+
+/// What the user typed in the wizard.
+#[derive(Debug)]
+pub struct WizardInput {
+    /// Now (preselected) or at the next renewal.
+    pub when: Effective,
+    /// The new TOTAL.
+    pub entry: TextField,
+    /// Ticket number of the internal approval (optional).
+    pub reference: TextField,
+}
+
+/// Why the wizard came back to an earlier step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WizardError {
+    /// 409: the subscription changed; `previous_quantity` is what the user
+    /// saw, `wizard.sub` now holds the fresh state.
+    Conflict { previous_quantity: Quantity },
+    /// The server refused the change (same reasons as the local rules).
+    Refused(Refusal),
+    /// Anything else (network, timeout, server error). Confirm again to
+    /// retry: the same idempotency key is reused.
+    Failed(Failure),
+}
+
+/// A one-key offer under the quantity field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TotalOffer {
+    /// `+2` typed with 10: use 12.
+    UseTotal(Quantity),
+    /// A decrease refused outside the window: schedule it for the renewal.
+    ScheduleForRenewal { date: NaiveDate },
+}
+
+/// Which Review item has the focus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewFocus {
+    /// The acknowledgement checkbox of warning `n`.
+    Warning(usize),
+    /// "I have internal approval" checkbox.
+    Approval,
+    /// Approval reference text field.
+    Reference,
+    /// The Confirm button.
+    Confirm,
+}
+
+/// A change the user confirmed, with its idempotency key. Reused for every
+/// retry of exactly this change; a different change gets a new key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfirmedChange {
+    pub idempotency_key: String,
+    pub quantity: Quantity,
+    pub effective: Effective,
+    pub expected_version: u64,
+    pub approval_reference: Option<String>,
+}
+
+/// The review step's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewState {
+    pub plan: ChangePlan,
+    /// One per `plan.warnings`, in order.
+    pub acks: Vec<bool>,
+    pub approved: bool,
+    pub focus: ReviewFocus,
+    /// Set at the first Confirm of this change; kept for retries.
+    pub confirmed: Option<ConfirmedChange>,
+}
+
+impl ReviewState {
+    pub fn new(plan: ChangePlan) -> Self {
+        let acks = vec![false; plan.warnings.len()];
+        let focus = if acks.is_empty() {
+            ReviewFocus::Approval
+        } else {
+            ReviewFocus::Warning(0)
+        };
+        Self {
+            plan,
+            acks,
+            approved: false,
+            focus,
+            confirmed: None,
+        }
+    }
+    /// Confirm is enabled only when every warning is acknowledged and the
+    /// approval checkbox is ticked.
+    pub fn can_confirm(&self) -> bool {
+        self.approved && self.acks.iter().all(|&a| a)
+    }
+    /// Whether warning `i` is acknowledged.
+    pub fn acknowledged(&self, i: usize) -> bool {
+        self.acks.get(i).copied().unwrap_or(false)
+    }
+    /// Every focusable item, in Tab order.
+    pub fn focus_order(&self) -> Vec<ReviewFocus> {
+        let mut v: Vec<ReviewFocus> = (0..self.acks.len()).map(ReviewFocus::Warning).collect();
+        v.extend([
+            ReviewFocus::Approval,
+            ReviewFocus::Reference,
+            ReviewFocus::Confirm,
+        ]);
+        v
+    }
+}
+
+/// The wizard's steps; each carries its own state.
+#[derive(Debug)]
+pub enum WizardStep {
+    /// a. Now (preselected) or at the next renewal. The choice is `input.when`.
+    When,
+    /// b. The new total, with the live plan (or refusal) under the field.
+    Total {
+        plan: Result<ChangePlan, Refusal>,
+    },
+    /// c. Review and acknowledge.
+    Review(ReviewState),
+    /// d. Sent; waiting for the portal's answer. Keys are ignored but Ctrl-C.
+    Submitting {
+        review: ReviewState,
+        request: RequestId,
+    },
+    /// Accepted; provisioning tracked in `Model::operations`.
+    Tracking {
+        plan: ChangePlan,
+        operation_id: String,
+        idempotency_key: String,
+    },
+    /// Reflected (immediate) or stored for the renewal.
+    Done { plan: ChangePlan, outcome: DoneOutcome },
+    /// Provisioning failed.
+    Failed {
+        plan: ChangePlan,
+        operation: OperationDto,
+    },
+}
+
+/// How a wizard ended well.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DoneOutcome {
+    Applied(OperationDto),
+    Scheduled(ScheduledChangeDto),
+}
+
+// ---------------------------------------------------------------- operations
+
+/// A confirmed immediate change being tracked until it is reflected. Lives
+/// outside the wizard: the user can leave and it keeps running (status bar,
+/// services list).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationTracker {
+    pub operation_id: String,
+    pub subscription_id: String,
+    pub subscription_name: String,
+    pub from: Quantity,
+    pub target_quantity: Quantity,
+    pub submitted_at: DateTime<Utc>,
+    pub status: OperationStatus,
+    pub completed_at: Option<DateTime<Utc>>,
+    /// Tracking stopped with this failure (the operation may still finish).
+    pub error: Option<Failure>,
+    /// For the final audit line.
+    pub idempotency_key: String,
+    pub approval_reference: Option<String>,
+}
+
+impl OperationTracker {
+    pub fn is_pending(&self) -> bool {
+        self.status == OperationStatus::Pending && self.error.is_none()
+    }
+    /// Seconds since submission (at `now`, or at completion).
+    pub fn elapsed_secs(&self, now: DateTime<Utc>) -> i64 {
+        let end = self.completed_at.unwrap_or(now);
+        end.signed_duration_since(self.submitted_at)
+            .num_seconds()
+            .max(0)
+    }
+}
+
+// ---------------------------------------------------------------- toasts
+
+/// Toast severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToastLevel {
+    Info,
+    Success,
+    Error,
+}
+
+/// A toast's message: typed, turned into words by the i18n catalogue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ToastMsg {
+    /// A failure with no better place to show it.
+    Failure(Failure),
+    /// The session expired: sign in again to continue.
+    SessionExpired,
+    /// The secret store failed; the token is now kept in memory only.
+    SecretStoreDegraded,
+    OperationSucceeded {
+        subscription_name: String,
+        quantity: Quantity,
+    },
+    OperationFailed {
+        subscription_name: String,
+        target_quantity: Quantity,
+    },
+    ChangeScheduled {
+        subscription_name: String,
+        quantity: Quantity,
+        date: NaiveDate,
+    },
+    ScheduledChangeCancelled {
+        subscription_name: String,
+    },
+    ServicesRefreshed {
+        count: usize,
+    },
+    LoggedOut,
+    /// The audit log could not be written.
+    AuditFailed(Failure),
+}
+
+/// A transient message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toast {
+    pub id: u64,
+    pub level: ToastLevel,
+    pub message: ToastMsg,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// How long toasts stay.
+pub const TOAST_SECONDS: i64 = 6;
+/// Error toasts stay longer.
+pub const ERROR_TOAST_SECONDS: i64 = 10;
+
+// ---------------------------------------------------------------- pending
+
+/// What an in-flight request is for (status bar spinner, debugging).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestKind {
+    Policy,
+    Resume,
+    Login,
+    Enroll,
+    Verify,
+    Services,
+    Subscription(String),
+    Change(String),
+    CancelScheduled(String),
+    Logout,
+}
+
+// ---------------------------------------------------------------- model
+
+/// Everything `licencias` knows. Built with [`Model::new`].
+#[derive(Debug)]
+pub struct Model {
+    /// Last time seen (from `Tick`, keys and results). Views compute
+    /// countdowns from it; nothing reads the clock.
+    pub now: DateTime<Utc>,
+    pub portal_url: String,
+    /// `Some` for the embedded demo portal: DEMO banner, password hint,
+    /// current TOTP code hint.
+    pub demo: Option<DemoInfo>,
+    /// The portal's rules (defaults until `GET /policy` answers).
+    pub policy: Policy,
+    pub session: Session,
+    /// Screens while signed in; bottom is `Services`. Kept when the session
+    /// goes back to login, restored after signing in again.
+    pub stack: Vec<Screen>,
+    pub services: ServicesState,
+    /// Subscriptions loaded in detail, by id.
+    pub subscriptions: HashMap<String, CachedSubscription>,
+    /// Tracked immediate changes (newest last).
+    pub operations: Vec<OperationTracker>,
+    pub toasts: Vec<Toast>,
+    /// The `?` help overlay.
+    pub help: bool,
+    pub prefs: Prefs,
+    /// `None` until the start-up probe answers.
+    pub secret_store: Option<StoreKind>,
+    pub viewport: Viewport,
+    /// Requests in flight.
+    pub in_flight: BTreeMap<RequestId, RequestKind>,
+    /// Set by `update` whenever something visible changed; the loop clears it after drawing.
+    pub dirty: bool,
+    /// Set when the app must exit (`Effect::Quit` is also returned).
+    pub quit: bool,
+    /// The demo user's authenticator, remembered after enrolment in the demo
+    /// only, to show the current code on later verifications.
+    pub demo_totp: Option<Enrolment>,
+    pub(crate) next_request: u64,
+    pub(crate) next_toast: u64,
+    pub(crate) key_nonce: u128,
+    pub(crate) key_counter: u64,
+}
+
+/// What [`Model::new`] needs.
+#[derive(Debug, Clone)]
+pub struct ModelInit {
+    pub portal_url: String,
+    pub demo: Option<DemoInfo>,
+    /// Remembered or `--user`.
+    pub username: Option<String>,
+    pub prefs: Prefs,
+    pub now: DateTime<Utc>,
+    /// Random per run (the runner passes a v4 UUID); idempotency keys are
+    /// derived from it so `update` stays pure and keys stay unique.
+    pub key_nonce: u128,
+}
+
+impl Model {
+    pub fn new(init: ModelInit) -> Self {
+        Self {
+            now: init.now,
+            portal_url: init.portal_url,
+            demo: init.demo,
+            policy: Policy::default(),
+            session: Session::LoggedOut(LoginForm::new(init.username.as_deref())),
+            stack: vec![Screen::Services],
+            services: ServicesState::default(),
+            subscriptions: HashMap::new(),
+            operations: Vec::new(),
+            toasts: Vec::new(),
+            help: false,
+            prefs: init.prefs,
+            secret_store: None,
+            viewport: Viewport::default(),
+            in_flight: BTreeMap::new(),
+            dirty: true,
+            quit: false,
+            demo_totp: None,
+            next_request: 1,
+            next_toast: 1,
+            key_nonce: init.key_nonce,
+            key_counter: 0,
+        }
+    }
+
+    /// The top screen of the stack.
+    pub fn screen(&self) -> &Screen {
+        self.stack.last().unwrap_or(&Screen::Services)
+    }
+
+    /// The wizard, when it is the top screen.
+    pub fn wizard(&self) -> Option<&Wizard> {
+        match self.stack.last() {
+            Some(Screen::Wizard(w)) => Some(w),
+            _ => None,
+        }
+    }
+
+    /// A subscription from the cache.
+    pub fn subscription(&self, id: &str) -> Option<&SubscriptionDto> {
+        self.subscriptions.get(id).map(|c| &c.dto)
+    }
+
+    /// The tracker of an operation.
+    pub fn operation(&self, id: &str) -> Option<&OperationTracker> {
+        self.operations.iter().find(|o| o.operation_id == id)
+    }
+
+    /// The tracker of the pending operation of a subscription (for flags in
+    /// the services list and the detail).
+    pub fn pending_operation_for(&self, subscription_id: &str) -> Option<&OperationTracker> {
+        self.operations
+            .iter()
+            .rev()
+            .find(|o| o.subscription_id == subscription_id && o.is_pending())
+    }
+
+    /// Operations still being provisioned (status bar count).
+    pub fn pending_operations(&self) -> usize {
+        self.operations.iter().filter(|o| o.is_pending()).count()
+    }
+
+    /// Today in the portal's time zone.
+    pub fn today(&self) -> NaiveDate {
+        self.policy.today(self.now)
+    }
+
+    /// The decrease window of a listing row today.
+    pub fn window_of(&self, row: &SubscriptionSummary) -> Option<WindowStatus> {
+        row.decrease_window.map(|w| w.status(self.today()))
+    }
+
+    /// Seconds left in the signed-in session (refresh token lifetime).
+    pub fn session_secs_left(&self) -> Option<i64> {
+        self.session.info().map(|i| {
+            i.refresh_expires_at
+                .signed_duration_since(self.now)
+                .num_seconds()
+                .max(0)
+        })
+    }
+
+    /// Demo only: the current TOTP code of the demo user's authenticator and
+    /// the seconds it stays valid, while an MFA screen is shown.
+    pub fn demo_code_hint(&self) -> Option<(String, u64)> {
+        self.demo?;
+        let e = match &self.session {
+            Session::MfaEnrol(s) => s.enrolment.as_ref(),
+            Session::MfaVerify(_) => self.demo_totp.as_ref(),
+            _ => None,
+        }?;
+        Some((e.code_at(self.now), e.seconds_left(self.now)))
+    }
+
+    /// Whether something moves on its own (spinner, countdown, toast), so
+    /// the loop ticks and redraws every second.
+    pub fn animating(&self) -> bool {
+        !self.in_flight.is_empty()
+            || !self.toasts.is_empty()
+            || self.pending_operations() > 0
+            || matches!(self.session, Session::MfaEnrol(_) | Session::MfaVerify(_))
+                && self.demo.is_some()
+            || matches!(&self.session, Session::LoggedOut(f) if f.locked_until.is_some())
+    }
+
+    /// Where keys are resolved now: the help overlay and the key hints show
+    /// `keymap::bindings(model.context())`.
+    pub fn context(&self) -> Context {
+        if self.help {
+            return Context::Help;
+        }
+        match &self.session {
+            Session::LoggedOut(_) => return Context::Login,
+            Session::Resuming { .. } | Session::Password { .. } => return Context::Busy,
+            Session::MfaEnrol(_) => return Context::MfaEnrol,
+            Session::MfaVerify(_) => return Context::MfaVerify,
+            Session::LoggedIn(_) => {}
+        }
+        match self.screen() {
+            Screen::Services if self.services.filter_active => Context::ServicesFilter,
+            Screen::Services => Context::Services,
+            Screen::Detail(d) if d.confirm_cancel => Context::DetailConfirmCancel,
+            Screen::Detail(_) => Context::Detail,
+            Screen::Wizard(w) => match &w.step {
+                WizardStep::When => Context::WizardWhen,
+                WizardStep::Total { .. } => Context::WizardTotal,
+                WizardStep::Review(_) => Context::WizardReview,
+                WizardStep::Submitting { .. } => Context::WizardSubmitting,
+                WizardStep::Tracking { .. } => Context::WizardTracking,
+                WizardStep::Done { .. } | WizardStep::Failed { .. } => Context::WizardDone,
+            },
+        }
+    }
+
+    /// A new request id, registered as in flight.
+    pub(crate) fn request(&mut self, kind: RequestKind) -> RequestId {
+        let id = RequestId(self.next_request);
+        self.next_request += 1;
+        self.in_flight.insert(id, kind);
+        id
+    }
+
+    /// Forget an in-flight request (its answer arrived). Returns whether it
+    /// was still in flight.
+    pub(crate) fn finish(&mut self, id: RequestId) -> bool {
+        self.in_flight.remove(&id).is_some()
+    }
+
+    /// A fresh idempotency key: a UUID derived from the per-run nonce and a
+    /// counter, so `update` stays pure and keys never repeat within a run.
+    pub(crate) fn new_idempotency_key(&mut self) -> String {
+        self.key_counter += 1;
+        let bits = self.key_nonce ^ u128::from(self.key_counter);
+        uuid::Uuid::from_u128(bits).hyphenated().to_string()
+    }
+
+    /// Show a toast.
+    pub(crate) fn toast(&mut self, level: ToastLevel, message: ToastMsg) {
+        let secs = if level == ToastLevel::Error {
+            ERROR_TOAST_SECONDS
+        } else {
+            TOAST_SECONDS
+        };
+        let id = self.next_toast;
+        self.next_toast += 1;
+        self.toasts.push(Toast {
+            id,
+            level,
+            message,
+            expires_at: self.now + chrono::Duration::seconds(secs),
+        });
+        // Keep the last few only.
+        if self.toasts.len() > 3 {
+            self.toasts.remove(0);
+        }
+    }
+
+    /// Whether the login flow (not the screen stack) is what is shown.
+    pub fn shows_login(&self) -> bool {
+        !self.session.is_logged_in()
+    }
+}

@@ -1,0 +1,333 @@
+//! Messages into `update`, actions from keys, and effects out of it. All plain
+//! data: the runner turns effects into I/O and I/O results into messages.
+
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+
+use crate::api::{
+    ChangeRequest, ErrorCode, MfaStep, OperationDto, ScheduledChangeDto, ServiceDto,
+    SubscriptionDto, UserInfo,
+};
+use crate::domain::{Policy, Quantity, Refusal};
+
+use super::key::Key;
+use super::model::StoreKind;
+
+/// Identifies one request. A result is applied only while its id is still the
+/// one its destination waits for (latest wins); stale results are dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RequestId(pub u64);
+
+/// Why something failed, typed so the UI can explain it in either language.
+/// Mirrors `portal::PortalError` (the runner converts), plus local failures.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Failure {
+    #[error("wrong username or password")]
+    InvalidCredentials,
+    #[error("account locked")]
+    Locked { retry_after_secs: u64 },
+    #[error("wrong code")]
+    InvalidMfaCode { attempts_left: Option<u32> },
+    #[error("code already used")]
+    MfaCodeReused,
+    /// The MFA step took too long or was replaced: log in again.
+    #[error("sign-in step expired")]
+    MfaTokenInvalid,
+    /// The refresh token no longer works: sign in again.
+    #[error("session expired")]
+    SessionExpired,
+    /// The server refused the change, with the domain reason.
+    #[error("refused: {0}")]
+    Refused(Refusal),
+    /// Someone else changed the subscription; `fresh` is its current state.
+    #[error("the subscription changed meanwhile")]
+    VersionConflict { fresh: Box<SubscriptionDto> },
+    #[error("too many requests")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("not found")]
+    NotFound,
+    #[error("no scheduled change")]
+    NoScheduledChange,
+    /// Enrolment for a user who already has an authenticator.
+    #[error("already enrolled")]
+    AlreadyEnrolled,
+    /// Verification for a user who has not enrolled.
+    #[error("not enrolled")]
+    NotEnrolled,
+    /// A data call without a session.
+    #[error("not signed in")]
+    NotSignedIn,
+    /// The same idempotency key was used for another change.
+    #[error("idempotency key reused")]
+    IdempotencyKeyReused,
+    /// Tracking gave up while the operation was still pending (it may still finish).
+    #[error("operation still pending")]
+    StillPending,
+    /// Any other error answer. `message` is the server's (English) text, for logs.
+    #[error("server error {status}")]
+    Server {
+        status: u16,
+        code: Option<ErrorCode>,
+        message: String,
+    },
+    #[error("network error")]
+    Network(String),
+    #[error("timed out")]
+    Timeout,
+    #[error("unreadable answer")]
+    Decode(String),
+    #[error("insecure portal URL")]
+    InsecureUrl(String),
+    #[error("invalid portal URL")]
+    InvalidUrl(String),
+    /// The TOTP code typed during enrolment does not match the secret here:
+    /// most likely the phone's clock is off. Nothing was sent.
+    #[error("code does not match the secret (clock?)")]
+    CodeDoesNotMatchLocally,
+    /// The enrolment answer could not be read as an otpauth URI.
+    #[error("bad enrolment data")]
+    BadEnrolment,
+    /// The secret store (keyring) failed.
+    #[error("secret store: {0}")]
+    SecretStore(String),
+    /// Writing the audit log failed.
+    #[error("audit log: {0}")]
+    Audit(String),
+}
+
+impl Failure {
+    /// Errors after which the same request may simply be tried again.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Failure::Network(_)
+                | Failure::Timeout
+                | Failure::RateLimited { .. }
+                | Failure::Server { .. }
+                | Failure::Decode(_)
+        )
+    }
+}
+
+/// The portal's answer to username + password.
+#[derive(Debug, Clone)]
+pub struct LoginAnswer {
+    pub mfa_token: SecretString,
+    pub step: MfaStep,
+    pub expires_in: u64,
+}
+
+/// The enrolment answer: the TOTP secret.
+#[derive(Clone)]
+pub struct EnrolAnswer {
+    pub otpauth_uri: String,
+    /// Base32.
+    pub secret: String,
+}
+
+impl std::fmt::Debug for EnrolAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EnrolAnswer([redacted])")
+    }
+}
+
+impl Drop for EnrolAnswer {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.otpauth_uri);
+        zeroize::Zeroize::zeroize(&mut self.secret);
+    }
+}
+
+/// A signed-in session (tokens stay inside the portal client).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    pub user: UserInfo,
+    pub access_expires_at: DateTime<Utc>,
+    pub refresh_expires_at: DateTime<Utc>,
+}
+
+/// What the portal did with a confirmed change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeOutcome {
+    /// Immediate change accepted: provisioning runs (track it).
+    Accepted(OperationDto),
+    /// Change stored for the renewal date.
+    Scheduled(ScheduledChangeDto),
+}
+
+/// Everything that can happen to the model.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    /// First message: emits the start-up effects.
+    Started { now: DateTime<Utc> },
+    /// A key press (resolved through text fields and the keymap).
+    Key { key: Key, now: DateTime<Utc> },
+    /// An action, as if from a key (tests, scripted input).
+    Action { action: super::Action, now: DateTime<Utc> },
+    /// Time passes: spinners, countdowns, toasts.
+    Tick { now: DateTime<Utc> },
+    /// The terminal was resized.
+    Resize { width: u16, height: u16 },
+
+    /// The active secret store (after the start-up probe).
+    SecretStore { kind: StoreKind },
+    /// The secret store failed and the app fell back to memory.
+    SecretStoreDegraded { failure: Failure },
+    PolicyLoaded {
+        id: RequestId,
+        result: Result<Policy, Failure>,
+    },
+    /// Start-up silent refresh with a stored refresh token. `Ok(None)`: no token stored.
+    Resumed {
+        id: RequestId,
+        result: Result<Option<SessionInfo>, Failure>,
+    },
+    LoginAnswered {
+        id: RequestId,
+        result: Result<LoginAnswer, Failure>,
+    },
+    Enrolled {
+        id: RequestId,
+        result: Result<EnrolAnswer, Failure>,
+    },
+    Verified {
+        id: RequestId,
+        result: Result<SessionInfo, Failure>,
+    },
+    ServicesLoaded {
+        id: RequestId,
+        result: Result<Vec<ServiceDto>, Failure>,
+    },
+    SubscriptionLoaded {
+        id: RequestId,
+        subscription_id: String,
+        result: Result<SubscriptionDto, Failure>,
+    },
+    /// Answer to a confirmed change (the audit line is already written).
+    ChangeSubmitted {
+        id: RequestId,
+        result: Result<ChangeOutcome, Failure>,
+    },
+    ScheduledChangeCancelled {
+        id: RequestId,
+        subscription_id: String,
+        result: Result<(), Failure>,
+    },
+    /// A poll of a tracked operation (still pending or finished).
+    OperationProgress {
+        operation: OperationDto,
+        now: DateTime<Utc>,
+    },
+    /// Tracking ended: the final operation, or why tracking stopped.
+    OperationFinished {
+        operation_id: String,
+        result: Result<OperationDto, Failure>,
+        now: DateTime<Utc>,
+    },
+    /// Logout done (or failed: the local session is gone either way).
+    LoggedOut { id: RequestId },
+    /// An audit append failed (the change itself went through).
+    AuditFailed { failure: Failure },
+}
+
+/// One audit line, as data (the runner writes it with `audit::AuditLog`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub time: DateTime<Utc>,
+    pub portal: String,
+    pub user: String,
+    pub subscription_id: String,
+    pub from: Quantity,
+    pub to: Quantity,
+    /// `now` or `renewal`.
+    pub effective: crate::api::EffectiveDto,
+    pub approval_reference: Option<String>,
+    pub idempotency_key: String,
+    pub operation_id: Option<String>,
+    pub status: AuditStatus,
+}
+
+/// What happened to a confirmed change, for the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditStatus {
+    /// Accepted; provisioning running.
+    Accepted,
+    /// Stored for the renewal.
+    Scheduled,
+    /// Provisioning finished and is reflected.
+    Succeeded,
+    /// Provisioning failed.
+    Failed,
+    /// The portal refused it (rules, conflict).
+    Rejected,
+    /// Unknown: no answer (network, timeout). A retry reuses the same key.
+    Unknown,
+}
+
+impl AuditStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditStatus::Accepted => "accepted",
+            AuditStatus::Scheduled => "scheduled",
+            AuditStatus::Succeeded => "succeeded",
+            AuditStatus::Failed => "failed",
+            AuditStatus::Rejected => "rejected",
+            AuditStatus::Unknown => "unknown",
+        }
+    }
+}
+
+/// Work for the runner. Plain data; no closures, no handles.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    /// Probe the secret stores and report [`Msg::SecretStore`].
+    ProbeSecretStore,
+    LoadPolicy { id: RequestId },
+    /// Load the stored refresh token for `username` and refresh silently.
+    Resume { id: RequestId, username: String },
+    /// Demo only (`--signed-in`): sign in as the demo user without typing.
+    DemoSignIn { id: RequestId },
+    Login {
+        id: RequestId,
+        username: String,
+        password: SecretString,
+    },
+    Enroll { id: RequestId, mfa_token: SecretString },
+    Verify {
+        id: RequestId,
+        mfa_token: SecretString,
+        code: SecretString,
+    },
+    LoadServices { id: RequestId },
+    LoadSubscription {
+        id: RequestId,
+        subscription_id: String,
+    },
+    /// Send a change the user saw in Review and confirmed. The runner writes
+    /// the audit line (from `audit`, completed with the answer) before it
+    /// reports [`Msg::ChangeSubmitted`].
+    SubmitChange {
+        id: RequestId,
+        subscription_id: String,
+        request: ChangeRequest,
+        idempotency_key: String,
+        audit: AuditEntry,
+    },
+    /// Poll the operation until it finishes; progress as [`Msg::OperationProgress`].
+    TrackOperation {
+        operation_id: String,
+        sla_seconds: u64,
+    },
+    CancelScheduledChange {
+        id: RequestId,
+        subscription_id: String,
+    },
+    /// Log out at the portal and delete the stored refresh token.
+    Logout { id: RequestId, username: String },
+    /// Keep the (rotating) refresh token in the secret store for `username`.
+    SaveRefreshToken { username: String },
+    AppendAudit(AuditEntry),
+    /// Remember the username in the config file.
+    RememberUsername { username: String },
+    Quit,
+}
