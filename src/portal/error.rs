@@ -105,7 +105,11 @@ impl PortalError {
     }
 
     /// Map an error answer. `retry_after` is the `Retry-After` header, if any.
-    pub(crate) fn from_answer(status: u16, error: Option<ApiError>, retry_after: Option<u64>) -> Self {
+    pub(crate) fn from_answer(
+        status: u16,
+        error: Option<ApiError>,
+        retry_after: Option<u64>,
+    ) -> Self {
         let Some(e) = error else {
             return match status {
                 404 => PortalError::NotFound,

@@ -193,7 +193,8 @@ fn is_loopback_host(url: &Url) -> bool {
 /// no credentials, query or fragment; trailing `/` and `/api/v1` removed.
 pub fn normalize_base_url(base_url: &str) -> Result<String, PortalError> {
     let trimmed = base_url.trim();
-    let url = Url::parse(trimmed).map_err(|e| PortalError::InvalidUrl(format!("{trimmed}: {e}")))?;
+    let url =
+        Url::parse(trimmed).map_err(|e| PortalError::InvalidUrl(format!("{trimmed}: {e}")))?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(PortalError::InvalidUrl(
             "credentials must not be written in the URL".into(),
@@ -227,7 +228,11 @@ pub fn normalize_base_url(base_url: &str) -> Result<String, PortalError> {
 
 /// The `Retry-After` header in seconds (delta-seconds or an HTTP date).
 fn retry_after_header(headers: &reqwest::header::HeaderMap) -> Option<u64> {
-    let v = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    let v = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
     if let Ok(secs) = v.parse::<u64>() {
         return Some(secs);
     }
@@ -370,7 +375,9 @@ impl PortalClient {
             username: username.to_string(),
             password: password.expose_secret().to_string(),
         };
-        let req = Req::new(Method::POST, "auth/login").anonymous().json(&body)?;
+        let req = Req::new(Method::POST, "auth/login")
+            .anonymous()
+            .json(&body)?;
         drop(body);
         self.call(&req).await
     }
@@ -459,7 +466,9 @@ impl PortalClient {
                 _ => return Ok(merge_services(all)),
             }
         }
-        Err(PortalError::Decode("too many pages in the services listing".into()))
+        Err(PortalError::Decode(
+            "too many pages in the services listing".into(),
+        ))
     }
 
     /// `GET /subscriptions/{id}`.
@@ -557,7 +566,10 @@ impl PortalClient {
 
     /// `POST /auth/refresh` with `refresh`, no retry (rotation makes a retry
     /// of a lost answer fail anyway). Auth refusals become `SessionExpired`.
-    async fn post_refresh(&self, refresh: &SecretString) -> Result<api::TokenResponse, PortalError> {
+    async fn post_refresh(
+        &self,
+        refresh: &SecretString,
+    ) -> Result<api::TokenResponse, PortalError> {
         let body = api::RefreshRequest {
             refresh_token: refresh.expose_secret().to_string(),
         };
@@ -698,7 +710,9 @@ impl PortalClient {
     ) -> Result<Answer, PortalError> {
         match self.send_raw(req, access).await? {
             Ok(a) => Ok(a),
-            Err((status, api_error, wait)) => Err(PortalError::from_answer(status, api_error, wait)),
+            Err((status, api_error, wait)) => {
+                Err(PortalError::from_answer(status, api_error, wait))
+            }
         }
     }
 

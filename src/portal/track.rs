@@ -128,7 +128,10 @@ mod tests {
         assert!(poll_interval(1, sla) > poll_interval(0, sla));
         assert_eq!(poll_interval(50, sla), Duration::from_secs(10));
         // a short SLA polls more often
-        assert_eq!(poll_interval(50, Duration::from_secs(5)), Duration::from_millis(500));
+        assert_eq!(
+            poll_interval(50, Duration::from_secs(5)),
+            Duration::from_millis(500)
+        );
         assert_eq!(
             poll_interval(50, Duration::from_millis(10)),
             Duration::from_millis(100)
