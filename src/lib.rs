@@ -7,5 +7,5 @@ pub mod domain;
 pub mod i18n;
 pub mod portal;
 pub mod secrets;
-pub mod secrets;
 pub mod app;
+pub mod ui;

@@ -8,6 +8,7 @@ use crate::domain::{
     Billing, Effective, EntryError, OperationStatus, Quantity, Refusal, Removable, Sign, Status,
     Term, Warning, WindowStatus,
 };
+use crate::portal::PortalError;
 
 /// The English catalogue.
 #[derive(Debug, Clone, Copy, Default)]
@@ -491,6 +492,54 @@ impl Catalog for En {
             licences(quantity),
             self.date(date)
         )
+    }
+
+    fn portal_error(&self, e: &PortalError, tz: Tz) -> String {
+        match e {
+            PortalError::InvalidCredentials => "Wrong username or password.".to_string(),
+            PortalError::Locked { retry_after_secs } => self.locked(*retry_after_secs),
+            PortalError::InvalidMfaCode { attempts_left } => match attempts_left {
+                Some(n) => self.attempts_left(*n),
+                Option::None => "Wrong code.".to_string(),
+            },
+            PortalError::MfaCodeReused => self.label(Label::CodeReused).to_string(),
+            PortalError::MfaTokenInvalid => {
+                "The sign-in step took too long. Enter your password again.".to_string()
+            }
+            PortalError::AlreadyEnrolled => {
+                "An authenticator is already set up for this user: sign in again to type its code.".to_string()
+            }
+            PortalError::NotEnrolled => {
+                "No authenticator is set up for this user yet: sign in again to set one up.".to_string()
+            }
+            PortalError::SessionExpired => "The session has ended. Sign in again to continue where you were.".to_string(),
+            PortalError::NotSignedIn => "You are not signed in.".to_string(),
+            PortalError::Refused(r) => format!("The portal refused the change. {}", self.refusal(r, tz)),
+            PortalError::VersionConflict(fresh) => format!(
+                "The subscription changed while you were working (it now has {}). Check the new figures; what you typed is kept.",
+                licences(fresh.quantity)
+            ),
+            PortalError::IdempotencyKeyReused => {
+                "The portal saw this request before with different content. Go back to Review and confirm again.".to_string()
+            }
+            PortalError::RateLimited { retry_after_secs } => format!(
+                "The portal is busy. Try again in {}.",
+                self.duration(*retry_after_secs)
+            ),
+            PortalError::NotFound => "Not found: it may have been removed, or it belongs to another account.".to_string(),
+            PortalError::NoScheduledChange => "There is no scheduled change any more.".to_string(),
+            PortalError::Server { status, .. } => format!(
+                "The portal answered with an error (HTTP {status}). Try again in a moment."
+            ),
+            PortalError::Network(detail) => format!("Cannot reach the portal: {detail}."),
+            PortalError::Timeout => "The portal did not answer in time. Try again.".to_string(),
+            PortalError::Decode(_) => "The portal's answer could not be read. Try again; if it persists, tell your reseller.".to_string(),
+            PortalError::InsecureUrl(url) => format!(
+                "{url} uses plain http:// on a remote machine. Use an https:// address."
+            ),
+            PortalError::InvalidUrl(url) => format!("{url} is not a usable portal address."),
+            PortalError::StillPending { .. } => "The change is still being applied; it will show on its own.".to_string(),
+        }
     }
 
     fn terminal_too_small(&self, cols: u16, rows: u16) -> String {

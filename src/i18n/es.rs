@@ -8,6 +8,7 @@ use crate::domain::{
     Billing, Effective, EntryError, OperationStatus, Quantity, Refusal, Removable, Sign, Status,
     Term, Warning, WindowStatus,
 };
+use crate::portal::PortalError;
 
 /// El catálogo en español.
 #[derive(Debug, Clone, Copy, Default)]
@@ -493,6 +494,54 @@ impl Catalog for Es {
             licences(quantity),
             self.date(date)
         )
+    }
+
+    fn portal_error(&self, e: &PortalError, tz: Tz) -> String {
+        match e {
+            PortalError::InvalidCredentials => "Usuario o contraseña incorrectos.".to_string(),
+            PortalError::Locked { retry_after_secs } => self.locked(*retry_after_secs),
+            PortalError::InvalidMfaCode { attempts_left } => match attempts_left {
+                Some(n) => self.attempts_left(*n),
+                Option::None => "Código incorrecto.".to_string(),
+            },
+            PortalError::MfaCodeReused => self.label(Label::CodeReused).to_string(),
+            PortalError::MfaTokenInvalid => {
+                "El paso de verificación tardó demasiado. Escriba de nuevo su contraseña.".to_string()
+            }
+            PortalError::AlreadyEnrolled => {
+                "Este usuario ya tiene un autenticador configurado: inicie sesión de nuevo y escriba su código.".to_string()
+            }
+            PortalError::NotEnrolled => {
+                "Este usuario aún no tiene autenticador: inicie sesión de nuevo para configurarlo.".to_string()
+            }
+            PortalError::SessionExpired => "La sesión terminó. Inicie sesión de nuevo para seguir donde estaba.".to_string(),
+            PortalError::NotSignedIn => "No ha iniciado sesión.".to_string(),
+            PortalError::Refused(r) => format!("El portal rechazó el cambio. {}", self.refusal(r, tz)),
+            PortalError::VersionConflict(fresh) => format!(
+                "La suscripción cambió mientras trabajaba (ahora tiene {}). Revise las cifras nuevas; lo que escribió se conserva.",
+                licences(fresh.quantity)
+            ),
+            PortalError::IdempotencyKeyReused => {
+                "El portal ya recibió esta solicitud con otro contenido. Vuelva a la revisión y confirme de nuevo.".to_string()
+            }
+            PortalError::RateLimited { retry_after_secs } => format!(
+                "El portal está ocupado. Vuelva a intentarlo en {}.",
+                self.duration(*retry_after_secs)
+            ),
+            PortalError::NotFound => "No se encontró: puede que se haya eliminado o que sea de otra cuenta.".to_string(),
+            PortalError::NoScheduledChange => "Ya no hay ningún cambio programado.".to_string(),
+            PortalError::Server { status, .. } => format!(
+                "El portal respondió con un error (HTTP {status}). Vuelva a intentarlo en un momento."
+            ),
+            PortalError::Network(detail) => format!("No se puede conectar con el portal: {detail}."),
+            PortalError::Timeout => "El portal no respondió a tiempo. Vuelva a intentarlo.".to_string(),
+            PortalError::Decode(_) => "No se pudo leer la respuesta del portal. Vuelva a intentarlo; si sigue, avise a su distribuidor.".to_string(),
+            PortalError::InsecureUrl(url) => format!(
+                "{url} usa http:// sin cifrar en un equipo remoto. Use una dirección https://."
+            ),
+            PortalError::InvalidUrl(url) => format!("{url} no es una dirección de portal válida."),
+            PortalError::StillPending { .. } => "El cambio todavía se está aplicando; aparecerá solo.".to_string(),
+        }
     }
 
     fn terminal_too_small(&self, cols: u16, rows: u16) -> String {

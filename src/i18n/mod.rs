@@ -340,6 +340,9 @@ pub trait Catalog: Sync {
     /// Result of a change at renewal.
     fn change_scheduled(&self, quantity: Quantity, date: NaiveDate) -> String;
 
+    /// A failed portal call, in words (refusals with their dates).
+    fn portal_error(&self, e: &crate::portal::PortalError, tz: Tz) -> String;
+
     /// The terminal is smaller than the screen needs.
     fn terminal_too_small(&self, cols: u16, rows: u16) -> String;
 }
