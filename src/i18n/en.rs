@@ -4,6 +4,7 @@ use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 
 use super::{Catalog, Label, Lang};
+use crate::app::{Failure, LoginReason, ToastMsg, TotalOffer, WizardError};
 use crate::domain::{
     Billing, Effective, EntryError, OperationStatus, Quantity, Refusal, Removable, Sign, Status,
     Term, Warning, WindowStatus,
@@ -539,6 +540,134 @@ impl Catalog for En {
             ),
             PortalError::InvalidUrl(url) => format!("{url} is not a usable portal address."),
             PortalError::StillPending { .. } => "The change is still being applied; it will show on its own.".to_string(),
+        }
+    }
+
+    fn failure(&self, f: &Failure, tz: Tz) -> String {
+        match f {
+            Failure::InvalidCredentials => self.portal_error(&PortalError::InvalidCredentials, tz),
+            Failure::Locked { retry_after_secs } => self.locked(*retry_after_secs),
+            Failure::InvalidMfaCode { attempts_left } => self.portal_error(
+                &PortalError::InvalidMfaCode {
+                    attempts_left: *attempts_left,
+                },
+                tz,
+            ),
+            Failure::MfaCodeReused => self.label(Label::CodeReused).to_string(),
+            Failure::MfaTokenInvalid => self.portal_error(&PortalError::MfaTokenInvalid, tz),
+            Failure::SessionExpired => self.portal_error(&PortalError::SessionExpired, tz),
+            Failure::Refused(r) => self.portal_error(&PortalError::Refused(r.clone()), tz),
+            Failure::VersionConflict { fresh } => {
+                self.portal_error(&PortalError::VersionConflict(fresh.clone()), tz)
+            }
+            Failure::RateLimited { retry_after_secs } => self.portal_error(
+                &PortalError::RateLimited {
+                    retry_after_secs: *retry_after_secs,
+                },
+                tz,
+            ),
+            Failure::AlreadyEnrolled => self.portal_error(&PortalError::AlreadyEnrolled, tz),
+            Failure::NotEnrolled => self.portal_error(&PortalError::NotEnrolled, tz),
+            Failure::NotSignedIn => self.portal_error(&PortalError::NotSignedIn, tz),
+            Failure::IdempotencyKeyReused => self.portal_error(&PortalError::IdempotencyKeyReused, tz),
+            Failure::StillPending => self.portal_error(
+                &PortalError::StillPending {
+                    operation_id: String::new(),
+                },
+                tz,
+            ),
+            Failure::NotFound => self.portal_error(&PortalError::NotFound, tz),
+            Failure::NoScheduledChange => self.portal_error(&PortalError::NoScheduledChange, tz),
+            Failure::Server { status, .. } => self.portal_error(
+                &PortalError::Server {
+                    status: *status,
+                    code: Option::None,
+                    message: String::new(),
+                },
+                tz,
+            ),
+            Failure::Network(d) => self.portal_error(&PortalError::Network(d.clone()), tz),
+            Failure::Timeout => self.portal_error(&PortalError::Timeout, tz),
+            Failure::Decode(d) => self.portal_error(&PortalError::Decode(d.clone()), tz),
+            Failure::InsecureUrl(u) => self.portal_error(&PortalError::InsecureUrl(u.clone()), tz),
+            Failure::InvalidUrl(u) => self.portal_error(&PortalError::InvalidUrl(u.clone()), tz),
+            Failure::CodeNotSixDigits => self.label(Label::CodeSixDigits).to_string(),
+            Failure::CodeDoesNotMatchLocally => self.label(Label::ClockMayBeOff).to_string(),
+            Failure::BadEnrolment => "The portal sent set-up data that cannot be used. Sign in again; if it persists, tell your reseller.".to_string(),
+            Failure::SecretStore(d) => format!("The keyring failed ({d}): the session is kept in memory only and ends when you quit."),
+            Failure::Audit(d) => format!("The audit log could not be written ({d}). The change itself was sent."),
+        }
+    }
+
+    fn toast(&self, m: &ToastMsg, tz: Tz) -> String {
+        match m {
+            ToastMsg::Failure(f) => self.failure(f, tz),
+            ToastMsg::SessionExpired => self.portal_error(&PortalError::SessionExpired, tz),
+            ToastMsg::SecretStoreDegraded => {
+                "The keyring stopped working: the session is now kept in memory only.".to_string()
+            }
+            ToastMsg::OperationSucceeded {
+                subscription_name,
+                quantity,
+            } => {
+                format!("{subscription_name}: done, now {}.", licences(*quantity))
+            }
+            ToastMsg::OperationFailed {
+                subscription_name,
+                target_quantity,
+            } => format!(
+                "{subscription_name}: the change to {} failed.",
+                licences(*target_quantity)
+            ),
+            ToastMsg::ChangeScheduled {
+                subscription_name,
+                quantity,
+                date,
+            } => format!(
+                "{subscription_name}: {} scheduled for {}.",
+                licences(*quantity),
+                self.date(*date)
+            ),
+            ToastMsg::ScheduledChangeCancelled { subscription_name } => {
+                format!("{subscription_name}: scheduled change cancelled.")
+            }
+            ToastMsg::ServicesRefreshed { count } => {
+                format!("Updated: {}.", self.subscriptions_count(*count))
+            }
+            ToastMsg::LoggedOut => "Signed out.".to_string(),
+            ToastMsg::AuditFailed(f) => self.failure(f, tz),
+        }
+    }
+
+    fn login_reason(&self, r: LoginReason) -> &'static str {
+        match r {
+            LoginReason::SessionExpired => {
+                "Your session ended. Sign in again to continue where you were."
+            }
+            LoginReason::LoggedOut => "You have signed out.",
+            LoginReason::MfaAbandoned => "The two-step sign-in was not finished. Sign in again.",
+        }
+    }
+
+    fn wizard_error(&self, e: &WizardError, now_quantity: Quantity, tz: Tz) -> String {
+        match e {
+            WizardError::Conflict { previous_quantity } => format!(
+                "The subscription changed meanwhile: it had {previous_quantity} when you started and has {now_quantity} now. Nothing was sent; check the total again."
+            ),
+            WizardError::Refused(r) => {
+                format!("The portal refused the change. {}", self.refusal(r, tz))
+            }
+            WizardError::Failed(f) => format!(
+                "{} What you typed is kept; Confirm again to retry the same request.",
+                self.failure(f, tz)
+            ),
+        }
+    }
+
+    fn total_offer(&self, o: &TotalOffer) -> String {
+        match o {
+            TotalOffer::UseTotal(n) => format!("use {n} as the new total"),
+            TotalOffer::ScheduleForRenewal { date } => self.schedule_offer(*date),
         }
     }
 

@@ -4,6 +4,7 @@ use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 
 use super::{Catalog, Label, Lang};
+use crate::app::{Failure, LoginReason, ToastMsg, TotalOffer, WizardError};
 use crate::domain::{
     Billing, Effective, EntryError, OperationStatus, Quantity, Refusal, Removable, Sign, Status,
     Term, Warning, WindowStatus,
@@ -541,6 +542,137 @@ impl Catalog for Es {
             ),
             PortalError::InvalidUrl(url) => format!("{url} no es una dirección de portal válida."),
             PortalError::StillPending { .. } => "El cambio todavía se está aplicando; aparecerá solo.".to_string(),
+        }
+    }
+
+    fn failure(&self, f: &Failure, tz: Tz) -> String {
+        match f {
+            Failure::InvalidCredentials => self.portal_error(&PortalError::InvalidCredentials, tz),
+            Failure::Locked { retry_after_secs } => self.locked(*retry_after_secs),
+            Failure::InvalidMfaCode { attempts_left } => self.portal_error(
+                &PortalError::InvalidMfaCode {
+                    attempts_left: *attempts_left,
+                },
+                tz,
+            ),
+            Failure::MfaCodeReused => self.label(Label::CodeReused).to_string(),
+            Failure::MfaTokenInvalid => self.portal_error(&PortalError::MfaTokenInvalid, tz),
+            Failure::SessionExpired => self.portal_error(&PortalError::SessionExpired, tz),
+            Failure::Refused(r) => self.portal_error(&PortalError::Refused(r.clone()), tz),
+            Failure::VersionConflict { fresh } => {
+                self.portal_error(&PortalError::VersionConflict(fresh.clone()), tz)
+            }
+            Failure::RateLimited { retry_after_secs } => self.portal_error(
+                &PortalError::RateLimited {
+                    retry_after_secs: *retry_after_secs,
+                },
+                tz,
+            ),
+            Failure::AlreadyEnrolled => self.portal_error(&PortalError::AlreadyEnrolled, tz),
+            Failure::NotEnrolled => self.portal_error(&PortalError::NotEnrolled, tz),
+            Failure::NotSignedIn => self.portal_error(&PortalError::NotSignedIn, tz),
+            Failure::IdempotencyKeyReused => self.portal_error(&PortalError::IdempotencyKeyReused, tz),
+            Failure::StillPending => self.portal_error(
+                &PortalError::StillPending {
+                    operation_id: String::new(),
+                },
+                tz,
+            ),
+            Failure::NotFound => self.portal_error(&PortalError::NotFound, tz),
+            Failure::NoScheduledChange => self.portal_error(&PortalError::NoScheduledChange, tz),
+            Failure::Server { status, .. } => self.portal_error(
+                &PortalError::Server {
+                    status: *status,
+                    code: Option::None,
+                    message: String::new(),
+                },
+                tz,
+            ),
+            Failure::Network(d) => self.portal_error(&PortalError::Network(d.clone()), tz),
+            Failure::Timeout => self.portal_error(&PortalError::Timeout, tz),
+            Failure::Decode(d) => self.portal_error(&PortalError::Decode(d.clone()), tz),
+            Failure::InsecureUrl(u) => self.portal_error(&PortalError::InsecureUrl(u.clone()), tz),
+            Failure::InvalidUrl(u) => self.portal_error(&PortalError::InvalidUrl(u.clone()), tz),
+            Failure::CodeNotSixDigits => self.label(Label::CodeSixDigits).to_string(),
+            Failure::CodeDoesNotMatchLocally => self.label(Label::ClockMayBeOff).to_string(),
+            Failure::BadEnrolment => "El portal envió datos de configuración que no se pueden usar. Inicie sesión de nuevo; si sigue, avise a su distribuidor.".to_string(),
+            Failure::SecretStore(d) => format!("El llavero falló ({d}): la sesión se guarda solo en memoria y termina al salir."),
+            Failure::Audit(d) => format!("No se pudo escribir el registro de auditoría ({d}). El cambio sí se envió."),
+        }
+    }
+
+    fn toast(&self, m: &ToastMsg, tz: Tz) -> String {
+        match m {
+            ToastMsg::Failure(f) => self.failure(f, tz),
+            ToastMsg::SessionExpired => self.portal_error(&PortalError::SessionExpired, tz),
+            ToastMsg::SecretStoreDegraded => {
+                "El llavero dejó de funcionar: la sesión se guarda ahora solo en memoria."
+                    .to_string()
+            }
+            ToastMsg::OperationSucceeded {
+                subscription_name,
+                quantity,
+            } => {
+                format!("{subscription_name}: listo, ahora {}.", licences(*quantity))
+            }
+            ToastMsg::OperationFailed {
+                subscription_name,
+                target_quantity,
+            } => format!(
+                "{subscription_name}: el cambio a {} falló.",
+                licences(*target_quantity)
+            ),
+            ToastMsg::ChangeScheduled {
+                subscription_name,
+                quantity,
+                date,
+            } => format!(
+                "{subscription_name}: {} programadas para el {}.",
+                licences(*quantity),
+                self.date(*date)
+            ),
+            ToastMsg::ScheduledChangeCancelled { subscription_name } => {
+                format!("{subscription_name}: cambio programado cancelado.")
+            }
+            ToastMsg::ServicesRefreshed { count } => {
+                format!("Actualizado: {}.", self.subscriptions_count(*count))
+            }
+            ToastMsg::LoggedOut => "Sesión cerrada.".to_string(),
+            ToastMsg::AuditFailed(f) => self.failure(f, tz),
+        }
+    }
+
+    fn login_reason(&self, r: LoginReason) -> &'static str {
+        match r {
+            LoginReason::SessionExpired => {
+                "Su sesión terminó. Inicie sesión de nuevo para seguir donde estaba."
+            }
+            LoginReason::LoggedOut => "Cerró la sesión.",
+            LoginReason::MfaAbandoned => {
+                "La verificación en dos pasos no se terminó. Inicie sesión de nuevo."
+            }
+        }
+    }
+
+    fn wizard_error(&self, e: &WizardError, now_quantity: Quantity, tz: Tz) -> String {
+        match e {
+            WizardError::Conflict { previous_quantity } => format!(
+                "La suscripción cambió mientras tanto: tenía {previous_quantity} cuando empezó y ahora tiene {now_quantity}. No se envió nada; revise el total."
+            ),
+            WizardError::Refused(r) => {
+                format!("El portal rechazó el cambio. {}", self.refusal(r, tz))
+            }
+            WizardError::Failed(f) => format!(
+                "{} Lo que escribió se conserva; pulse Confirmar de nuevo para reintentar la misma solicitud.",
+                self.failure(f, tz)
+            ),
+        }
+    }
+
+    fn total_offer(&self, o: &TotalOffer) -> String {
+        match o {
+            TotalOffer::UseTotal(n) => format!("usar {n} como nuevo total"),
+            TotalOffer::ScheduleForRenewal { date } => self.schedule_offer(*date),
         }
     }
 

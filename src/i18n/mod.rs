@@ -343,6 +343,18 @@ pub trait Catalog: Sync {
     /// A failed portal call, in words (refusals with their dates).
     fn portal_error(&self, e: &crate::portal::PortalError, tz: Tz) -> String;
 
+    /// A failure as the app reports it, in words.
+    fn failure(&self, f: &crate::app::Failure, tz: Tz) -> String;
+    /// A toast's text.
+    fn toast(&self, m: &crate::app::ToastMsg, tz: Tz) -> String;
+    /// Why the login form is shown again.
+    fn login_reason(&self, r: crate::app::LoginReason) -> &'static str;
+    /// The banner of a wizard that came back to a step. `now_quantity` is
+    /// the subscription's quantity as just reloaded.
+    fn wizard_error(&self, e: &crate::app::WizardError, now_quantity: Quantity, tz: Tz) -> String;
+    /// The key offer under the total field: `use 12` / schedule for DATE.
+    fn total_offer(&self, o: &crate::app::TotalOffer) -> String;
+
     /// The terminal is smaller than the screen needs.
     fn terminal_too_small(&self, cols: u16, rows: u16) -> String;
 }
