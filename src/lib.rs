@@ -9,3 +9,4 @@ pub mod portal;
 pub mod secrets;
 pub mod app;
 pub mod ui;
+pub mod server;

@@ -1,0 +1,114 @@
+//! Credentials: argon2 passwords, RFC 6238 TOTP, random tokens stored hashed.
+
+use argon2::{Argon2, PasswordHash, PasswordVerifier};
+use sha2::{Digest, Sha256};
+use totp_rs::{Builder, Secret, Totp};
+
+/// Issuer written in the otpauth URI.
+pub const TOTP_ISSUER: &str = "licencias";
+/// Wrong passwords in a row before the account locks.
+pub const MAX_PASSWORD_FAILURES: u32 = 5;
+/// How long a lock lasts, in seconds.
+pub const LOCK_SECONDS: i64 = 15 * 60;
+/// Wrong codes allowed per `mfa_token`.
+pub const MAX_MFA_ATTEMPTS: u32 = 5;
+/// Lifetime of an `mfa_token`, in seconds.
+pub const MFA_TOKEN_SECONDS: i64 = 5 * 60;
+/// Lifetime of an access token, in seconds.
+pub const ACCESS_SECONDS: i64 = 15 * 60;
+/// Lifetime of a refresh token, in seconds.
+pub const REFRESH_SECONDS: i64 = 8 * 60 * 60;
+
+/// Verified against when the username is unknown, so that the answer takes
+/// as long as for a real user (the demo user's hash; no password is known to match here).
+const DUMMY_HASH: &str = "$argon2id$v=19$m=65536,t=3,p=4$+dvajKluYjogo81jcMTisA$b1MTz6YV76iO9AvKJaxTlt7CXXhug6IEPFgkSxccapY";
+
+/// Check a password against a PHC string (CPU-heavy: call from `spawn_blocking`).
+pub fn verify_password(password: &[u8], phc: &str) -> bool {
+    match PasswordHash::new(phc) {
+        Ok(hash) => Argon2::default().verify_password(password, &hash).is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// Spend the same work as a real check, for unknown usernames.
+pub fn burn_password_check(password: &[u8]) {
+    let _ = verify_password(password, DUMMY_HASH);
+}
+
+/// A new random token: 256 bits, hex, with a short prefix naming its kind.
+pub fn new_token(prefix: &str) -> String {
+    let bytes: [u8; 32] = rand::random();
+    format!("{prefix}_{}", hex::encode(bytes))
+}
+
+/// How tokens are stored: SHA-256, hex.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// The TOTP for a base32 secret: SHA-1, 6 digits, 30 s, skew 1.
+pub fn totp_for(secret_base32: &str, account: &str) -> Option<Totp> {
+    let secret = Secret::try_from_base32(secret_base32.trim()).ok()?;
+    Builder::new()
+        .with_secret(secret)
+        .with_digits(6)
+        .with_step_duration(30)
+        .with_skew(1)
+        .with_issuer(Some(TOTP_ISSUER))
+        .with_account_name(account.replace(':', "_"))
+        .build()
+        .ok()
+}
+
+/// A new random secret (160 bits) as base32, with its otpauth URI.
+pub fn new_totp_secret(account: &str) -> Option<(String, String)> {
+    let secret = Secret::generate().to_base32();
+    let uri = totp_for(&secret, account)?.to_url().ok()?;
+    Some((secret, uri))
+}
+
+/// The time step a code matches at `unix_seconds` (real time), if any.
+pub fn check_code(totp: &Totp, code: &str, unix_seconds: u64) -> Option<u64> {
+    let code = code.trim();
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    totp.check(code, unix_seconds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_long_random_and_hashed() {
+        let a = new_token("at");
+        let b = new_token("at");
+        assert_ne!(a, b);
+        assert!(a.len() >= 3 + 64);
+        assert_eq!(token_hash(&a).len(), 64);
+        assert_ne!(token_hash(&a), a);
+    }
+
+    #[test]
+    fn totp_secret_matches_the_uri_and_codes_check() {
+        let (secret, uri) = new_totp_secret("demo").unwrap();
+        assert!(uri.starts_with("otpauth://totp/licencias:demo?"), "{uri}");
+        assert!(uri.contains(&format!("secret={secret}")));
+        assert!(uri.contains("issuer=licencias"));
+        let t = totp_for(&secret, "demo").unwrap();
+        let now = 1_800_000_000u64;
+        let code = t.generate(now).to_string();
+        assert_eq!(check_code(&t, &code, now), Some(now / 30));
+        assert_eq!(check_code(&t, &code, now + 30), Some(now / 30));
+        assert_eq!(check_code(&t, &code, now + 90), None);
+        assert_eq!(check_code(&t, "12345", now), None);
+        assert_eq!(check_code(&t, "+12345", now), None);
+    }
+
+    #[test]
+    fn dummy_hash_parses() {
+        assert!(PasswordHash::new(DUMMY_HASH).is_ok());
+    }
+}

@@ -1,0 +1,129 @@
+//! Extractors and helpers that answer in the API's error envelope.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::DateTime;
+use chrono::Utc;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::api::ErrorCode;
+use crate::server::auth::token_hash;
+use crate::server::errors::Failure;
+use crate::server::shared::Shared;
+use crate::server::store::Store;
+
+/// The signed-in caller of a data route.
+#[derive(Debug, Clone)]
+pub struct Authed {
+    pub tenant: String,
+    pub username: String,
+}
+
+/// The bearer token of a request, if any.
+pub fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let token = token.trim();
+    (!token.is_empty()).then(|| token.to_string())
+}
+
+/// The session id for an access token; expired tokens answer `token_expired`.
+pub fn authenticate(
+    store: &Store,
+    token: &str,
+    real: DateTime<Utc>,
+    allow_expired: bool,
+) -> Result<(String, Authed), Failure> {
+    let hash = token_hash(token);
+    let (sid, session) = store
+        .sessions
+        .iter()
+        .find(|(_, s)| s.access_hash == hash)
+        .ok_or_else(Failure::unauthorized)?;
+    if session.access_expires <= real && !allow_expired {
+        return Err(Failure::new(
+            ErrorCode::TokenExpired,
+            "the access token has expired; refresh it (POST /auth/refresh)",
+        ));
+    }
+    Ok((
+        sid.clone(),
+        Authed {
+            tenant: session.tenant.clone(),
+            username: session.username.clone(),
+        },
+    ))
+}
+
+impl FromRequestParts<Arc<Shared>> for Authed {
+    type Rejection = Failure;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<Shared>,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(&parts.headers).ok_or_else(Failure::unauthorized)?;
+        let store = state.store.lock().unwrap_or_else(|e| e.into_inner());
+        authenticate(&store, &token, state.ctx().real, false).map(|(_, a)| a)
+    }
+}
+
+/// The `{id}` of a route, with a 400 in the envelope if it cannot be read.
+pub struct Id(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<String>::from_request_parts(parts, state).await {
+            Ok(Path(id)) => Ok(Id(id)),
+            Err(e) => Err(Failure::bad_request(format!("invalid path: {}", e.body_text()))),
+        }
+    }
+}
+
+/// The body as bytes; the 64 KiB limit answers 413 `payload_too_large`.
+pub fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Failure> {
+    body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Failure::new(
+                ErrorCode::PayloadTooLarge,
+                format!(
+                    "the request body is larger than {} KiB",
+                    crate::api::MAX_BODY_BYTES / 1024
+                ),
+            )
+        } else {
+            Failure::bad_request(format!("cannot read the request body: {}", e.body_text()))
+        }
+    })
+}
+
+/// Decode a JSON body; any problem is a 400 `invalid_request` naming it.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Failure> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Failure::bad_request("a JSON body is required"));
+    }
+    serde_json::from_slice(bytes)
+        .map_err(|e| Failure::bad_request(format!("invalid JSON body: {e}")))
+}
+
+/// Read and decode a JSON body.
+pub fn json_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, Failure> {
+    decode(&body_bytes(body)?)
+}
+
+/// A JSON answer.
+pub fn reply<T: Serialize>(status: StatusCode, value: &T) -> Response {
+    (status, axum::Json(value)).into_response()
+}

@@ -1,0 +1,388 @@
+//! The portal's state: tenants, users, subscriptions, operations, sessions
+//! and idempotency records. One `Store` lives behind a `Mutex`; nothing here
+//! awaits. Time-driven effects are applied by [`Store::advance`] before any
+//! read, so every request sees what happened before its instant.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::api::{OperationDto, SubscriptionDto};
+use crate::domain::{self, OperationStatus, Policy, Subscription};
+
+use super::tenants::Portal;
+
+/// Format marker of the state file.
+const STATE_FORMAT: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TenantRec {
+    pub id: String,
+    pub name: String,
+    pub services: Vec<ServiceRec>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ServiceRec {
+    pub id: String,
+    pub name: String,
+    pub subscriptions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UserRec {
+    pub tenant: String,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    /// Base32; `None` until the user enrols.
+    pub totp_secret: Option<String>,
+    /// Last TOTP time step accepted (a code is never accepted twice).
+    pub last_totp_step: Option<u64>,
+    /// Wrong passwords in a row.
+    pub failures: u32,
+    /// Real-clock end of a lock.
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SubRec {
+    pub tenant: String,
+    pub service_id: String,
+    pub version: u64,
+    #[serde(with = "sub_serde")]
+    pub sub: Subscription,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OpRec {
+    pub id: String,
+    pub tenant: String,
+    pub subscription_id: String,
+    pub status: OperationStatus,
+    pub from_quantity: u32,
+    pub target_quantity: u32,
+    pub submitted_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub submitted_by: String,
+    pub approval_reference: Option<String>,
+}
+
+impl OpRec {
+    pub fn dto(&self) -> OperationDto {
+        OperationDto {
+            id: self.id.clone(),
+            subscription_id: self.subscription_id.clone(),
+            status: self.status,
+            target_quantity: self.target_quantity,
+            submitted_at: self.submitted_at,
+            completed_at: self.completed_at,
+        }
+    }
+}
+
+/// The first answer given for an Idempotency-Key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IdemRec {
+    pub fingerprint: String,
+    pub status: u16,
+    pub body: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A signed-in session; tokens are stored as SHA-256 hashes only.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SessionRec {
+    pub tenant: String,
+    pub username: String,
+    pub access_hash: String,
+    pub access_expires: DateTime<Utc>,
+    pub refresh_hash: String,
+    pub refresh_expires: DateTime<Utc>,
+}
+
+/// A password accepted, MFA pending (not persisted: short-lived).
+#[derive(Debug, Clone)]
+pub struct Challenge {
+    pub username: String,
+    pub expires: DateTime<Utc>,
+    pub attempts_left: u32,
+    /// Secret handed out by enrol, confirmed by the first good code.
+    pub enrolling_secret: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Store {
+    pub format: u32,
+    pub tenants: Vec<TenantRec>,
+    pub users: BTreeMap<String, UserRec>,
+    pub subs: HashMap<String, SubRec>,
+    pub operations: HashMap<String, OpRec>,
+    pub idempotency: HashMap<String, IdemRec>,
+    pub sessions: HashMap<String, SessionRec>,
+    #[serde(skip)]
+    pub challenges: HashMap<String, Challenge>,
+    /// Set by every mutation; cleared when a snapshot is taken.
+    #[serde(skip)]
+    pub dirty: bool,
+}
+
+impl Store {
+    /// A store from validated tenants; terms already past are rolled forward.
+    pub fn from_portal(portal: Portal, now: DateTime<Utc>, policy: &Policy) -> Self {
+        let mut store = Store {
+            format: STATE_FORMAT,
+            ..Store::default()
+        };
+        for t in portal.tenants {
+            let mut services = Vec::new();
+            for s in t.services {
+                let ids = s.subscriptions.iter().map(|x| x.id.clone()).collect();
+                for sub in s.subscriptions {
+                    store.subs.insert(
+                        sub.id.clone(),
+                        SubRec {
+                            tenant: t.id.clone(),
+                            service_id: s.id.clone(),
+                            version: 1,
+                            sub,
+                        },
+                    );
+                }
+                services.push(ServiceRec {
+                    id: s.id,
+                    name: s.name,
+                    subscriptions: ids,
+                });
+            }
+            for u in t.users {
+                store.users.insert(
+                    u.username.clone(),
+                    UserRec {
+                        tenant: t.id.clone(),
+                        username: u.username,
+                        display_name: u.display_name,
+                        password_hash: u.password_hash,
+                        totp_secret: u.totp_secret,
+                        last_totp_step: None,
+                        failures: 0,
+                        locked_until: None,
+                    },
+                );
+            }
+            store.tenants.push(TenantRec {
+                id: t.id,
+                name: t.name,
+                services,
+            });
+        }
+        store.advance(now, TimeDelta::zero(), policy);
+        store.dirty = true;
+        store
+    }
+
+    /// Load a state file's JSON.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, String> {
+        let store: Store = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        if store.format != STATE_FORMAT {
+            return Err(format!(
+                "unsupported format {} (expected {STATE_FORMAT})",
+                store.format
+            ));
+        }
+        Ok(store)
+    }
+
+    /// Apply what time did up to `now` (business clock): operations older
+    /// than `delay` finish, renewals roll terms. Returns whether anything changed.
+    pub fn advance(&mut self, now: DateTime<Utc>, delay: TimeDelta, policy: &Policy) -> bool {
+        let mut changed = false;
+        for op in self.operations.values_mut() {
+            if op.status != OperationStatus::Pending {
+                continue;
+            }
+            let due = op.submitted_at.checked_add_signed(delay).unwrap_or(op.submitted_at);
+            if now < due {
+                continue;
+            }
+            op.completed_at = Some(due);
+            op.status = OperationStatus::Failed;
+            if let Some(rec) = self.subs.get_mut(&op.subscription_id) {
+                let s = &mut rec.sub;
+                if s.status == domain::Status::Active
+                    && (s.min..=s.max).contains(&op.target_quantity)
+                {
+                    s.quantity = op.target_quantity;
+                    op.status = OperationStatus::Succeeded;
+                }
+                if s.pending_operation.as_ref().is_some_and(|p| p.id == op.id) {
+                    s.pending_operation = None;
+                }
+                rec.version += 1;
+            }
+            changed = true;
+        }
+        let today = policy.today(now);
+        for rec in self.subs.values_mut() {
+            if rec.sub.status == domain::Status::Active
+                && rec.sub.renewal_date <= today
+                && !domain::advance_terms(&mut rec.sub, today).is_empty()
+            {
+                rec.version += 1;
+                changed = true;
+            }
+        }
+        if changed {
+            self.dirty = true;
+        }
+        changed
+    }
+
+    /// A subscription of `tenant` (another tenant's ids are not found).
+    pub fn sub_of(&self, tenant: &str, id: &str) -> Option<&SubRec> {
+        self.subs.get(id).filter(|r| r.tenant == tenant)
+    }
+
+    pub fn sub_of_mut(&mut self, tenant: &str, id: &str) -> Option<&mut SubRec> {
+        self.subs.get_mut(id).filter(|r| r.tenant == tenant)
+    }
+
+    pub fn tenant(&self, id: &str) -> Option<&TenantRec> {
+        self.tenants.iter().find(|t| t.id == id)
+    }
+
+    /// Forget sessions, challenges and idempotency records past their life.
+    pub fn prune(&mut self, real_now: DateTime<Utc>) {
+        let before = (self.sessions.len(), self.idempotency.len());
+        self.sessions.retain(|_, s| s.refresh_expires > real_now);
+        self.challenges.retain(|_, c| c.expires > real_now);
+        let keep_from = real_now - TimeDelta::hours(24);
+        self.idempotency.retain(|_, r| r.created_at > keep_from);
+        if before != (self.sessions.len(), self.idempotency.len()) {
+            self.dirty = true;
+        }
+    }
+}
+
+impl SubRec {
+    pub fn dto(&self, policy: &Policy, today: NaiveDate) -> SubscriptionDto {
+        SubscriptionDto::from_domain(&self.sub, &self.service_id, self.version, policy, today)
+    }
+}
+
+/// Serde for `domain::Subscription` (which has no serde of its own).
+mod sub_serde {
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::domain::{
+        Billing, PendingOperation, Quantity, ScheduledChange, Status, Subscription, Term,
+    };
+
+    #[derive(Serialize, Deserialize)]
+    struct Mirror {
+        id: String,
+        name: String,
+        quantity: Quantity,
+        min: Quantity,
+        max: Quantity,
+        term: Term,
+        billing: Billing,
+        term_start: NaiveDate,
+        anchor_day: u32,
+        renewal_date: NaiveDate,
+        auto_renew: bool,
+        status: Status,
+        assigned: Option<Quantity>,
+        scheduled_change: Option<ScheduledChange>,
+        pending_operation: Option<PendingOperation>,
+    }
+
+    pub fn serialize<S: Serializer>(s: &Subscription, ser: S) -> Result<S::Ok, S::Error> {
+        Mirror {
+            id: s.id.clone(),
+            name: s.name.clone(),
+            quantity: s.quantity,
+            min: s.min,
+            max: s.max,
+            term: s.term,
+            billing: s.billing,
+            term_start: s.term_start,
+            anchor_day: s.anchor_day,
+            renewal_date: s.renewal_date,
+            auto_renew: s.auto_renew,
+            status: s.status,
+            assigned: s.assigned,
+            scheduled_change: s.scheduled_change.clone(),
+            pending_operation: s.pending_operation.clone(),
+        }
+        .serialize(ser)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(de: D) -> Result<Subscription, D::Error> {
+        let m = Mirror::deserialize(de)?;
+        Ok(Subscription {
+            id: m.id,
+            name: m.name,
+            quantity: m.quantity,
+            min: m.min,
+            max: m.max,
+            term: m.term,
+            billing: m.billing,
+            term_start: m.term_start,
+            anchor_day: m.anchor_day,
+            renewal_date: m.renewal_date,
+            auto_renew: m.auto_renew,
+            status: m.status,
+            assigned: m.assigned,
+            scheduled_change: m.scheduled_change,
+            pending_operation: m.pending_operation,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::tenants;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn loads_demo_and_round_trips_through_json() {
+        let policy = Policy::default();
+        let now = at("2026-11-25T15:00:00Z");
+        let portal = tenants::parse(tenants::DEMO_JSON, policy.today(now)).unwrap();
+        let store = Store::from_portal(portal, now, &policy);
+        let json = serde_json::to_vec(&store).unwrap();
+        let back = Store::from_json(&json).unwrap();
+        assert_eq!(back.subs.len(), store.subs.len());
+        assert_eq!(back.subs["sub-bs"].sub, store.subs["sub-bs"].sub);
+        assert!(back.users["demo"].totp_secret.is_none());
+    }
+
+    #[test]
+    fn old_terms_roll_forward_on_load_and_renewals_bump_versions() {
+        let policy = Policy::default();
+        let now = at("2026-11-25T15:00:00Z");
+        let json = tenants::DEMO_JSON.replace("\"-12d\"", "\"2026-09-13\"");
+        let portal = tenants::parse(&json, policy.today(now)).unwrap();
+        let mut store = Store::from_portal(portal, now, &policy);
+        let bp = &store.subs["sub-bp"];
+        assert_eq!(bp.sub.term_start, "2026-11-13".parse::<NaiveDate>().unwrap());
+        assert_eq!(bp.sub.quantity, 8, "the scheduled change applied at the first renewal");
+        assert!(bp.sub.scheduled_change.is_none());
+        let v = store.subs["sub-bs"].version;
+        let renewal = store.subs["sub-bs"].sub.renewal_date;
+        // 00:00 in Bogota on the renewal date is 05:00Z.
+        let just_before = renewal.and_hms_opt(4, 59, 59).unwrap().and_utc();
+        store.advance(just_before, TimeDelta::zero(), &policy);
+        assert_eq!(store.subs["sub-bs"].version, v);
+        store.advance(just_before + TimeDelta::seconds(1), TimeDelta::zero(), &policy);
+        assert_eq!(store.subs["sub-bs"].version, v + 1);
+        assert_eq!(store.subs["sub-bs"].sub.term_start, renewal);
+    }
+}
