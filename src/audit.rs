@@ -1,0 +1,273 @@
+//! The audit log: one JSON line per event of a confirmed change, in
+//! `$XDG_DATA_HOME/licencias/audit.jsonl` (mode 0600, append only).
+//!
+//! Semantics (append, never rewrite): a change gets a line with status
+//! `submitted` when the user confirms it (before the request goes out), then
+//! one line per outcome: `accepted` (202, with the operation id), `scheduled`
+//! (200), `refused`, `conflict`, `error` (the request's fate is unknown or it
+//! failed), and for an accepted change, once tracked, `succeeded` or
+//! `failed`. All lines of one change share its `idempotency_key`; the last
+//! line for a key is the change's final status. Every append is flushed and
+//! fsynced before it returns, so the UI says "confirmed" only after the line
+//! is on disk.
+//!
+//! No secret is ever written here: no token, password or code.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::api::EffectiveDto;
+use crate::domain::Quantity;
+
+/// What happened to the change, as of this line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditStatus {
+    /// Confirmed by the user; the request is about to go out.
+    Submitted,
+    /// Immediate change accepted by the portal (provisioning).
+    Accepted,
+    /// Change at renewal recorded by the portal.
+    Scheduled,
+    /// Provisioning finished: the new quantity is in place.
+    Succeeded,
+    /// Provisioning failed on the portal.
+    Failed,
+    /// The portal refused the change by its rules.
+    Refused,
+    /// The subscription had changed meanwhile (409): nothing was applied.
+    Conflict,
+    /// The request failed or its answer was lost; see `detail`.
+    Error,
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    /// When this line was written.
+    pub time: DateTime<Utc>,
+    /// Portal base URL.
+    pub portal: String,
+    /// Username who confirmed the change.
+    pub user: String,
+    /// Subscription id.
+    pub subscription: String,
+    /// Quantity before the change (as shown in the review step).
+    pub from: Quantity,
+    /// Requested total.
+    pub to: Quantity,
+    /// `now` or `renewal`.
+    pub effective: EffectiveDto,
+    /// Effective date for a change at renewal, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_date: Option<NaiveDate>,
+    /// The user's approval reference (ticket), if typed.
+    pub approval_reference: Option<String>,
+    /// The key sent with every attempt of this change.
+    pub idempotency_key: String,
+    /// The portal's operation id, once known.
+    pub operation_id: Option<String>,
+    /// Status as of this line.
+    pub status: AuditStatus,
+    /// A short explanation for `refused`, `conflict`, `error`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl AuditRecord {
+    /// The same change with a new status (time set to now).
+    pub fn with_status(&self, status: AuditStatus) -> Self {
+        Self {
+            time: Utc::now(),
+            status,
+            ..self.clone()
+        }
+    }
+}
+
+/// The audit log could not be written: the UI must not say "confirmed".
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error("cannot write the audit log {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot encode an audit record: {0}")]
+    Encode(String),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+}
+
+/// The append-only audit log file.
+#[derive(Debug, Clone)]
+pub struct AuditLog {
+    path: PathBuf,
+}
+
+impl AuditLog {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    /// `$XDG_DATA_HOME/licencias/audit.jsonl`.
+    pub fn open_default() -> Result<Self, AuditError> {
+        Ok(Self::new(crate::config::default_audit_path()?))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Append one line, flushed and fsynced before returning (blocking).
+    pub fn append(&self, record: &AuditRecord) -> Result<(), AuditError> {
+        let mut line =
+            serde_json::to_vec(record).map_err(|e| AuditError::Encode(e.to_string()))?;
+        line.push(b'\n');
+        let io = |source| AuditError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        if let Some(dir) = self.path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let mut opts = std::fs::OpenOptions::new();
+        opts.create(true).append(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts.open(&self.path).map_err(io)?;
+        // One write: O_APPEND keeps concurrent writers' lines whole.
+        f.write_all(&line).map_err(io)?;
+        f.flush().map_err(io)?;
+        f.sync_data().map_err(io)?;
+        Ok(())
+    }
+
+    /// [`Self::append`] on a blocking thread (for async callers).
+    pub async fn append_async(&self, record: AuditRecord) -> Result<(), AuditError> {
+        let log = self.clone();
+        match tokio::task::spawn_blocking(move || log.append(&record)).await {
+            Ok(r) => r,
+            Err(e) => Err(AuditError::Io {
+                path: self.path.clone(),
+                source: std::io::Error::other(e.to_string()),
+            }),
+        }
+    }
+
+    /// Every record in the file (unreadable lines are skipped).
+    pub fn read_all(&self) -> Result<Vec<AuditRecord>, AuditError> {
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => {
+                return Err(AuditError::Io {
+                    path: self.path.clone(),
+                    source,
+                });
+            }
+        };
+        Ok(text
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect())
+    }
+
+    /// The last record of each change (its final status), in first-seen order.
+    pub fn final_records(&self) -> Result<Vec<AuditRecord>, AuditError> {
+        let mut out: Vec<AuditRecord> = Vec::new();
+        for r in self.read_all()? {
+            if let Some(existing) = out
+                .iter_mut()
+                .find(|e| e.idempotency_key == r.idempotency_key)
+            {
+                *existing = r;
+            } else {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(key: &str) -> AuditRecord {
+        AuditRecord {
+            time: Utc::now(),
+            portal: "http://127.0.0.1:1".into(),
+            user: "demo".into(),
+            subscription: "sub-bs".into(),
+            from: 10,
+            to: 12,
+            effective: EffectiveDto::Now,
+            effective_date: None,
+            approval_reference: Some("TCK-1".into()),
+            idempotency_key: key.into(),
+            operation_id: None,
+            status: AuditStatus::Submitted,
+            detail: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn lines_append_and_the_last_one_is_final() {
+        let dir = std::env::temp_dir().join(format!("licencias-audit-{}", uuid::Uuid::new_v4()));
+        let log = AuditLog::new(dir.join("a").join("audit.jsonl"));
+        let a = record("k1");
+        log.append(&a).unwrap();
+        let mut accepted = a.with_status(AuditStatus::Accepted);
+        accepted.operation_id = Some("op-1".into());
+        log.append_async(accepted.clone()).await.unwrap();
+        log.append(&record("k2")).unwrap();
+        log.append(&accepted.with_status(AuditStatus::Succeeded))
+            .unwrap();
+        let all = log.read_all().unwrap();
+        assert_eq!(all.len(), 4);
+        let finals = log.final_records().unwrap();
+        assert_eq!(finals.len(), 2);
+        assert_eq!(finals[0].status, AuditStatus::Succeeded);
+        assert_eq!(finals[0].operation_id.as_deref(), Some("op-1"));
+        assert_eq!(finals[1].status, AuditStatus::Submitted);
+        let text = std::fs::read_to_string(log.path()).unwrap();
+        assert_eq!(text.lines().count(), 4);
+        let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        for field in [
+            "time",
+            "portal",
+            "user",
+            "subscription",
+            "from",
+            "to",
+            "effective",
+            "approval_reference",
+            "idempotency_key",
+            "operation_id",
+            "status",
+        ] {
+            assert!(first.get(field).is_some(), "missing {field}");
+        }
+        assert_eq!(first["status"], "submitted");
+        assert_eq!(first["effective"], "now");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(log.path()).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn an_unwritable_place_is_an_error_not_a_panic() {
+        let log = AuditLog::new("/proc/licencias-cannot-write/audit.jsonl");
+        assert!(log.append(&record("k")).is_err());
+    }
+}
