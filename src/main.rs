@@ -1,5 +1,143 @@
-//! `licencias` binary: the command line is being built (see the issues).
+//! `licencias` binary: parse the command line, set up logging, then run the
+//! reference server (`serve`) or the terminal interface (on a configured
+//! portal, or on the embedded demo portal started in-process).
 
-fn main() {
-    println!("licencias {}", env!("CARGO_PKG_VERSION"));
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+use licencias::cli::{Cli, Command, DemoOptions, Settings, SettingsError, Target};
+use licencias::{logging, portal, server};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("licencias: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = match cli.command {
+        Some(Command::Serve(args)) => {
+            let level = cli.common.log_level.unwrap_or_default();
+            runtime.block_on(run_serve(args, level))
+        }
+        _ => runtime.block_on(run_tui(cli)),
+    };
+    // Do not wait for blocking keyring calls that may hang on a dead D-Bus.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    code
+}
+
+async fn run_serve(args: server::ServeArgs, level: logging::LogLevel) -> ExitCode {
+    let _guard = match logging::init_stderr(level) {
+        Ok(g) => Some(g),
+        Err(e) => {
+            eprintln!("licencias serve: logging disabled: {e}");
+            None
+        }
+    };
+    match server::serve(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("licencias serve: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run_tui(cli: Cli) -> ExitCode {
+    let settings = match cli.resolve() {
+        Ok(s) => s,
+        Err(SettingsError::Usage(e)) => e.exit(),
+        Err(SettingsError::Config(e)) => {
+            eprintln!("licencias: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Target::Remote { url } = &settings.target
+        && let Err(e) = portal::normalize_base_url(url)
+    {
+        Cli::command()
+            .error(clap::error::ErrorKind::ValueValidation, e.to_string())
+            .exit();
+    }
+    let _log = match logging::init(settings.log_level) {
+        Ok(g) => Some(g),
+        Err(e) => {
+            eprintln!("licencias: logging disabled: {e}");
+            None
+        }
+    };
+    match launch(settings).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            tracing::error!(%message, "licencias stopped with an error");
+            eprintln!("licencias: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Start the embedded demo portal when asked, sign in for `--signed-in`,
+/// then run the terminal interface.
+async fn launch(settings: Settings) -> Result<(), String> {
+    let (server, demo) = match &settings.target {
+        Target::Demo(d) => {
+            let server = start_demo(d).await?;
+            (Some(server), Some(d.clone()))
+        }
+        Target::Remote { .. } => (None, None),
+    };
+    let portal_url = match (&settings.target, &server) {
+        (Target::Remote { url }, _) => url.clone(),
+        (Target::Demo(_), Some(s)) => s.base_url(),
+        (Target::Demo(_), None) => return Err("the demo portal did not start".into()),
+    };
+    let client = match &demo {
+        Some(d) if d.signed_in => Some(sign_in_demo(&portal_url).await?),
+        _ => None,
+    };
+    let result = run_app(&settings, portal_url, demo, client).await;
+    if let Some(s) = server {
+        s.shutdown().await;
+    }
+    result
+}
+
+async fn start_demo(d: &DemoOptions) -> Result<server::RunningServer, String> {
+    let config = server::ServerConfig {
+        clock: d.clock,
+        provisioning_delay: d.provisioning_delay,
+        scale: d.scale,
+        ..server::ServerConfig::default()
+    };
+    let s = server::spawn(config)
+        .await
+        .map_err(|e| format!("cannot start the demo portal: {e}"))?;
+    tracing::info!(url = %s.base_url(), "embedded demo portal started");
+    Ok(s)
+}
+
+async fn sign_in_demo(portal_url: &str) -> Result<portal::PortalClient, String> {
+    let client = portal::PortalClient::new(portal_url, portal::ClientOptions::default())
+        .map_err(|e| e.to_string())?;
+    let password = secrecy::SecretString::from(server::DEMO_PASSWORD);
+    portal::demo::sign_in_demo(&client, server::DEMO_USERNAME, &password)
+        .await
+        .map_err(|e| format!("cannot sign in to the demo portal: {e}"))?;
+    Ok(client)
+}
+
+async fn run_app(
+    settings: &Settings,
+    portal_url: String,
+    demo: Option<DemoOptions>,
+    client: Option<portal::PortalClient>,
+) -> Result<(), String> {
+    let _ = (settings, portal_url, demo, client);
+    Err("the terminal interface is not wired yet".into())
 }
