@@ -101,9 +101,7 @@ impl Key {
     /// The printable character typed, when there is no Ctrl/Alt.
     pub fn printable(&self) -> Option<char> {
         match self.code {
-            KeyCode::Char(c) if !self.mods.ctrl() && !self.mods.alt() && !c.is_control() => {
-                Some(c)
-            }
+            KeyCode::Char(c) if !self.mods.ctrl() && !self.mods.alt() && !c.is_control() => Some(c),
             _ => None,
         }
     }
@@ -151,10 +149,7 @@ mod tests {
 
     #[test]
     fn shift_is_normalised() {
-        assert_eq!(
-            Key::new(KeyCode::Char('J'), Mods::SHIFT),
-            Key::ch('J')
-        );
+        assert_eq!(Key::new(KeyCode::Char('J'), Mods::SHIFT), Key::ch('J'));
         assert_eq!(
             Key::new(KeyCode::Tab, Mods::SHIFT),
             Key::plain(KeyCode::BackTab)

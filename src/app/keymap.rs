@@ -117,16 +117,41 @@ const fn k(code: KeyCode) -> Key {
     Key::plain(code)
 }
 
-const CTRL_C: Binding = b(Key::new(KeyCode::Char('c'), Mods::CTRL), Action::Quit, Label::KeyQuit, false);
+const CTRL_C: Binding = b(
+    Key::new(KeyCode::Char('c'), Mods::CTRL),
+    Action::Quit,
+    Label::KeyQuit,
+    false,
+);
 const F1: Binding = b(k(KeyCode::F(1)), Action::Help, Label::KeyHelp, false);
 const HELP: Binding = b(Key::ch('?'), Action::Help, Label::KeyHelp, true);
 
 const LOGIN: &[Binding] = &[
     b(k(KeyCode::Enter), Action::Submit, Label::KeySubmit, true),
-    b(k(KeyCode::Tab), Action::NextField, Label::KeyNextField, true),
-    b(k(KeyCode::BackTab), Action::PrevField, Label::KeyPrevField, true),
-    b(k(KeyCode::Down), Action::NextField, Label::KeyNextField, false),
-    b(k(KeyCode::Up), Action::PrevField, Label::KeyPrevField, false),
+    b(
+        k(KeyCode::Tab),
+        Action::NextField,
+        Label::KeyNextField,
+        true,
+    ),
+    b(
+        k(KeyCode::BackTab),
+        Action::PrevField,
+        Label::KeyPrevField,
+        true,
+    ),
+    b(
+        k(KeyCode::Down),
+        Action::NextField,
+        Label::KeyNextField,
+        false,
+    ),
+    b(
+        k(KeyCode::Up),
+        Action::PrevField,
+        Label::KeyPrevField,
+        false,
+    ),
     F1,
     CTRL_C,
 ];
@@ -149,11 +174,21 @@ const SERVICES: &[Binding] = &[
     b(k(KeyCode::Down), Action::Down, Label::KeyDown, false),
     b(Key::ch('k'), Action::Up, Label::KeyUp, false),
     b(k(KeyCode::Up), Action::Up, Label::KeyUp, false),
-    b(k(KeyCode::PageDown), Action::PageDown, Label::KeyPageDown, false),
+    b(
+        k(KeyCode::PageDown),
+        Action::PageDown,
+        Label::KeyPageDown,
+        false,
+    ),
     b(k(KeyCode::PageUp), Action::PageUp, Label::KeyPageUp, false),
     b(k(KeyCode::Home), Action::Top, Label::KeyTop, false),
     b(k(KeyCode::End), Action::Bottom, Label::KeyBottom, false),
-    b(k(KeyCode::Esc), Action::ClearFilter, Label::KeyClearFilter, false),
+    b(
+        k(KeyCode::Esc),
+        Action::ClearFilter,
+        Label::KeyClearFilter,
+        false,
+    ),
     b(Key::ch('L'), Action::Logout, Label::KeyLogout, false),
     HELP,
     F1,
@@ -163,10 +198,20 @@ const SERVICES: &[Binding] = &[
 
 const SERVICES_FILTER: &[Binding] = &[
     b(k(KeyCode::Enter), Action::EndFilter, Label::KeyOpen, true),
-    b(k(KeyCode::Esc), Action::ClearFilter, Label::KeyClearFilter, true),
+    b(
+        k(KeyCode::Esc),
+        Action::ClearFilter,
+        Label::KeyClearFilter,
+        true,
+    ),
     b(k(KeyCode::Down), Action::Down, Label::KeyDown, false),
     b(k(KeyCode::Up), Action::Up, Label::KeyUp, false),
-    b(k(KeyCode::PageDown), Action::PageDown, Label::KeyPageDown, false),
+    b(
+        k(KeyCode::PageDown),
+        Action::PageDown,
+        Label::KeyPageDown,
+        false,
+    ),
     b(k(KeyCode::PageUp), Action::PageUp, Label::KeyPageUp, false),
     F1,
     CTRL_C,
@@ -174,7 +219,12 @@ const SERVICES_FILTER: &[Binding] = &[
 
 const DETAIL: &[Binding] = &[
     b(Key::ch('c'), Action::StartChange, Label::KeyChange, true),
-    b(Key::ch('x'), Action::CancelScheduled, Label::KeyCancelScheduled, true),
+    b(
+        Key::ch('x'),
+        Action::CancelScheduled,
+        Label::KeyCancelScheduled,
+        true,
+    ),
     b(Key::ch('r'), Action::Refresh, Label::KeyRefresh, true),
     HELP,
     F1,
@@ -196,11 +246,26 @@ const DETAIL_CONFIRM_CANCEL: &[Binding] = &[
 const WIZARD_WHEN: &[Binding] = &[
     b(k(KeyCode::Enter), Action::Next, Label::KeyNext, true),
     b(k(KeyCode::Up), Action::ChooseNow, Label::KeyChoose, true),
-    b(k(KeyCode::Down), Action::ChooseAtRenewal, Label::KeyChoose, false),
+    b(
+        k(KeyCode::Down),
+        Action::ChooseAtRenewal,
+        Label::KeyChoose,
+        false,
+    ),
     b(Key::ch('k'), Action::ChooseNow, Label::KeyChoose, false),
-    b(Key::ch('j'), Action::ChooseAtRenewal, Label::KeyChoose, false),
+    b(
+        Key::ch('j'),
+        Action::ChooseAtRenewal,
+        Label::KeyChoose,
+        false,
+    ),
     b(Key::ch('1'), Action::ChooseNow, Label::KeyChoose, false),
-    b(Key::ch('2'), Action::ChooseAtRenewal, Label::KeyChoose, false),
+    b(
+        Key::ch('2'),
+        Action::ChooseAtRenewal,
+        Label::KeyChoose,
+        false,
+    ),
     HELP,
     F1,
     b(k(KeyCode::Esc), Action::Back, Label::KeyBack, true),
@@ -221,10 +286,30 @@ const WIZARD_TOTAL: &[Binding] = &[
 const WIZARD_REVIEW: &[Binding] = &[
     b(k(KeyCode::Enter), Action::Confirm, Label::KeyConfirm, true),
     b(Key::ch(' '), Action::Toggle, Label::KeyToggle, true),
-    b(k(KeyCode::Tab), Action::NextField, Label::KeyNextField, true),
-    b(k(KeyCode::BackTab), Action::PrevField, Label::KeyPrevField, false),
-    b(k(KeyCode::Down), Action::NextField, Label::KeyNextField, false),
-    b(k(KeyCode::Up), Action::PrevField, Label::KeyPrevField, false),
+    b(
+        k(KeyCode::Tab),
+        Action::NextField,
+        Label::KeyNextField,
+        true,
+    ),
+    b(
+        k(KeyCode::BackTab),
+        Action::PrevField,
+        Label::KeyPrevField,
+        false,
+    ),
+    b(
+        k(KeyCode::Down),
+        Action::NextField,
+        Label::KeyNextField,
+        false,
+    ),
+    b(
+        k(KeyCode::Up),
+        Action::PrevField,
+        Label::KeyPrevField,
+        false,
+    ),
     b(Key::ch('j'), Action::NextField, Label::KeyNextField, false),
     b(Key::ch('k'), Action::PrevField, Label::KeyPrevField, false),
     HELP,
@@ -300,10 +385,7 @@ pub fn hints(ctx: Context) -> impl Iterator<Item = &'static Binding> {
 pub fn help_rows(ctx: Context) -> Vec<(Vec<Key>, Label)> {
     let mut rows: Vec<(Vec<Key>, Label)> = Vec::new();
     for b in bindings(ctx) {
-        match rows
-            .iter_mut()
-            .find(|(_, l)| *l == b.label)
-        {
+        match rows.iter_mut().find(|(_, l)| *l == b.label) {
             Some((keys, _)) => keys.push(b.key),
             None => rows.push((vec![b.key], b.label)),
         }
@@ -371,7 +453,10 @@ mod tests {
         assert_eq!(resolve(d, &Key::ch('x')), Some(CancelScheduled));
         assert_eq!(resolve(d, &Key::ch('q')), Some(Back));
         assert_eq!(resolve(d, &Key::plain(KeyCode::Esc)), Some(Back));
-        assert_eq!(resolve(Context::Login, &Key::plain(KeyCode::Tab)), Some(NextField));
+        assert_eq!(
+            resolve(Context::Login, &Key::plain(KeyCode::Tab)),
+            Some(NextField)
+        );
         assert_eq!(
             resolve(Context::Login, &Key::plain(KeyCode::BackTab)),
             Some(PrevField)

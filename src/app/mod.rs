@@ -9,9 +9,11 @@ pub mod key;
 pub mod keymap;
 pub mod model;
 pub mod msg;
+pub mod update;
 
 pub use field::TextField;
 pub use key::{Key, KeyCode, Mods};
 pub use keymap::{Action, Binding, Context};
 pub use model::*;
 pub use msg::*;
+pub use update::update;

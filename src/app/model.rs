@@ -74,12 +74,18 @@ pub const SERVICES_CHROME_ROWS: u16 = 6;
 #[derive(Debug)]
 pub enum Session {
     /// Start-up: trying the stored refresh token silently.
-    Resuming { request: RequestId, username: String },
+    Resuming {
+        request: RequestId,
+        username: String,
+    },
     /// The login form.
     LoggedOut(LoginForm),
     /// Username + password sent; waiting for the portal. The password was
     /// moved out of the form (and wiped) when it was sent.
-    Password { form: LoginForm, request: RequestId },
+    Password {
+        form: LoginForm,
+        request: RequestId,
+    },
     /// First login: enrol an authenticator.
     MfaEnrol(EnrolState),
     /// Type a code from the authenticator.
@@ -302,12 +308,16 @@ pub struct ServiceRow {
     pub sub: SubscriptionSummary,
     /// Lower-cased "service subscription id" for filtering.
     pub(crate) haystack: String,
+    /// Lower-cased "service / subscription" for sorting by name.
+    pub(crate) sort_name: String,
 }
 
 impl ServiceRow {
     pub fn new(service_id: &str, service_name: &str, sub: SubscriptionSummary) -> Self {
         let haystack = format!("{} {} {}", service_name, sub.name, sub.id).to_lowercase();
+        let sort_name = format!("{}\u{0}{}\u{0}{}", service_name, sub.name, sub.id).to_lowercase();
         Self {
+            sort_name,
             service_id: service_id.to_string(),
             service_name: service_name.to_string(),
             sub,
@@ -321,6 +331,8 @@ impl ServiceRow {
 pub struct ServicesState {
     /// Every subscription of every service, as loaded.
     pub rows: Vec<ServiceRow>,
+    /// Indexes into `rows` in sort order (before filtering).
+    pub(crate) sorted: Vec<usize>,
     /// Indexes into `rows` after filter and sort: the table shows these.
     pub view: Vec<usize>,
     /// Selected position in `view`.
@@ -389,6 +401,68 @@ pub struct Wizard {
     /// The last error (conflict, server refusal, network), shown as a banner
     /// on the step the wizard came back to. Cleared by the next edit.
     pub error: Option<WizardError>,
+}
+
+impl Wizard {
+    /// A wizard for `sub`, on the When step with "now" preselected.
+    pub fn new(sub: SubscriptionDto) -> Self {
+        Self {
+            subscription_id: sub.id.clone(),
+            sub,
+            input: WizardInput {
+                when: Effective::Now,
+                entry: TextField::text(24),
+                reference: TextField::text(64),
+            },
+            step: WizardStep::When,
+            error: None,
+        }
+    }
+
+    /// The plan for what is typed now (the live line under the field).
+    pub fn plan_at(&self, policy: &Policy, now: DateTime<Utc>) -> Result<ChangePlan, Refusal> {
+        crate::domain::plan(
+            &self.sub.to_domain(),
+            self.input.entry.value(),
+            self.input.when,
+            policy,
+            now,
+        )
+    }
+
+    /// The one-key offer under the quantity field, when there is one: the
+    /// total meant by a typed delta, or scheduling a refused decrease.
+    pub fn offer(&self) -> Option<TotalOffer> {
+        let WizardStep::Total { plan: Err(refusal) } = &self.step else {
+            return None;
+        };
+        match refusal {
+            Refusal::Entry(crate::domain::EntryError::Delta {
+                suggested_total: Some(n),
+                ..
+            }) => Some(TotalOffer::UseTotal(*n)),
+            Refusal::DecreaseOutsideWindow {
+                can_schedule: true,
+                renewal_date,
+                ..
+            } if self.input.when == Effective::Now => Some(TotalOffer::ScheduleForRenewal {
+                date: *renewal_date,
+            }),
+            _ => None,
+        }
+    }
+
+    /// Step number (1-based) and count, for the step indicator
+    /// (When, New total, Review, Confirm).
+    pub fn step_number(&self) -> (usize, usize) {
+        let n = match self.step {
+            WizardStep::When => 1,
+            WizardStep::Total { .. } => 2,
+            WizardStep::Review(_) => 3,
+            _ => 4,
+        };
+        (n, 4)
+    }
 }
 
 /// What the user typed in the wizard.
@@ -503,9 +577,7 @@ pub enum WizardStep {
     /// a. Now (preselected) or at the next renewal. The choice is `input.when`.
     When,
     /// b. The new total, with the live plan (or refusal) under the field.
-    Total {
-        plan: Result<ChangePlan, Refusal>,
-    },
+    Total { plan: Result<ChangePlan, Refusal> },
     /// c. Review and acknowledge.
     Review(ReviewState),
     /// d. Sent; waiting for the portal's answer. Keys are ignored but Ctrl-C.
@@ -520,7 +592,10 @@ pub enum WizardStep {
         idempotency_key: String,
     },
     /// Reflected (immediate) or stored for the renewal.
-    Done { plan: ChangePlan, outcome: DoneOutcome },
+    Done {
+        plan: ChangePlan,
+        outcome: DoneOutcome,
+    },
     /// Provisioning failed.
     Failed {
         plan: ChangePlan,
@@ -683,6 +758,9 @@ pub struct Model {
     /// The demo user's authenticator, remembered after enrolment in the demo
     /// only, to show the current code on later verifications.
     pub demo_totp: Option<Enrolment>,
+    /// Username whose data the stack and caches hold (kept across a session
+    /// expiry; dropped when someone else signs in).
+    pub data_owner: Option<String>,
     pub(crate) next_request: u64,
     pub(crate) next_toast: u64,
     pub(crate) key_nonce: u128,
@@ -724,6 +802,7 @@ impl Model {
             dirty: true,
             quit: false,
             demo_totp: None,
+            data_owner: None,
             next_request: 1,
             next_toast: 1,
             key_nonce: init.key_nonce,

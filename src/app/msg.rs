@@ -84,6 +84,9 @@ pub enum Failure {
     /// most likely the phone's clock is off. Nothing was sent.
     #[error("code does not match the secret (clock?)")]
     CodeDoesNotMatchLocally,
+    /// A TOTP code must be 6 digits. Nothing was sent.
+    #[error("the code has 6 digits")]
+    CodeNotSixDigits,
     /// The enrolment answer could not be read as an otpauth URI.
     #[error("bad enrolment data")]
     BadEnrolment,
@@ -163,7 +166,10 @@ pub enum Msg {
     /// A key press (resolved through text fields and the keymap).
     Key { key: Key, now: DateTime<Utc> },
     /// An action, as if from a key (tests, scripted input).
-    Action { action: super::Action, now: DateTime<Utc> },
+    Action {
+        action: super::Action,
+        now: DateTime<Utc>,
+    },
     /// Time passes: spinners, countdowns, toasts.
     Tick { now: DateTime<Utc> },
     /// The terminal was resized.
@@ -282,23 +288,35 @@ impl AuditStatus {
 pub enum Effect {
     /// Probe the secret stores and report [`Msg::SecretStore`].
     ProbeSecretStore,
-    LoadPolicy { id: RequestId },
+    LoadPolicy {
+        id: RequestId,
+    },
     /// Load the stored refresh token for `username` and refresh silently.
-    Resume { id: RequestId, username: String },
+    Resume {
+        id: RequestId,
+        username: String,
+    },
     /// Demo only (`--signed-in`): sign in as the demo user without typing.
-    DemoSignIn { id: RequestId },
+    DemoSignIn {
+        id: RequestId,
+    },
     Login {
         id: RequestId,
         username: String,
         password: SecretString,
     },
-    Enroll { id: RequestId, mfa_token: SecretString },
+    Enroll {
+        id: RequestId,
+        mfa_token: SecretString,
+    },
     Verify {
         id: RequestId,
         mfa_token: SecretString,
         code: SecretString,
     },
-    LoadServices { id: RequestId },
+    LoadServices {
+        id: RequestId,
+    },
     LoadSubscription {
         id: RequestId,
         subscription_id: String,
@@ -323,11 +341,18 @@ pub enum Effect {
         subscription_id: String,
     },
     /// Log out at the portal and delete the stored refresh token.
-    Logout { id: RequestId, username: String },
+    Logout {
+        id: RequestId,
+        username: String,
+    },
     /// Keep the (rotating) refresh token in the secret store for `username`.
-    SaveRefreshToken { username: String },
+    SaveRefreshToken {
+        username: String,
+    },
     AppendAudit(AuditEntry),
     /// Remember the username in the config file.
-    RememberUsername { username: String },
+    RememberUsername {
+        username: String,
+    },
     Quit,
 }
