@@ -124,8 +124,7 @@ impl AuditLog {
 
     /// Append one line, flushed and fsynced before returning (blocking).
     pub fn append(&self, record: &AuditRecord) -> Result<(), AuditError> {
-        let mut line =
-            serde_json::to_vec(record).map_err(|e| AuditError::Encode(e.to_string()))?;
+        let mut line = serde_json::to_vec(record).map_err(|e| AuditError::Encode(e.to_string()))?;
         line.push(b'\n');
         let io = |source| AuditError::Io {
             path: self.path.clone(),

@@ -403,10 +403,7 @@ mod tests {
                 assert_eq!(d.provisioning_delay, std::time::Duration::from_secs(3));
                 assert_eq!(d.scale, 100);
                 assert!(d.signed_in);
-                assert_eq!(
-                    d.clock.unwrap().to_rfc3339(),
-                    "2026-11-25T15:00:00+00:00"
-                );
+                assert_eq!(d.clock.unwrap().to_rfc3339(), "2026-11-25T15:00:00+00:00");
             }
             other => panic!("{other:?}"),
         }
@@ -424,8 +421,11 @@ mod tests {
 
     #[test]
     fn signed_in_is_refused_when_a_portal_is_configured() {
-        let e = settings(&["--portal", "https://p.example.com", "--signed-in"], &Config::default())
-            .unwrap_err();
+        let e = settings(
+            &["--portal", "https://p.example.com", "--signed-in"],
+            &Config::default(),
+        )
+        .unwrap_err();
         match e {
             SettingsError::Usage(e) => assert_eq!(e.exit_code(), 2),
             other => panic!("{other:?}"),
@@ -439,7 +439,10 @@ mod tests {
             Err(SettingsError::Usage(_))
         ));
         assert!(matches!(
-            settings(&["--portal", "https://p.example.com", "demo"], &Config::default()),
+            settings(
+                &["--portal", "https://p.example.com", "demo"],
+                &Config::default()
+            ),
             Err(SettingsError::Usage(_))
         ));
         // default demo accepts it

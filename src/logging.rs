@@ -138,7 +138,9 @@ pub fn redact_text(input: &str) -> Cow<'_, str> {
     }
     // `secret=...` (otpauth URIs, query strings)
     if contains_ci(&out, "secret=") {
-        out = Cow::Owned(redact_after(&out, "secret=", |c| c != '&' && c != '"' && !c.is_whitespace()));
+        out = Cow::Owned(redact_after(&out, "secret=", |c| {
+            c != '&' && c != '"' && !c.is_whitespace()
+        }));
     }
     // JSON members: "key": "value" (also inside Debug-escaped strings)
     for key in JSON_SECRET_KEYS {
@@ -257,8 +259,17 @@ impl<'a, M: MakeWriter<'a>> MakeWriter<'a> for RedactingMakeWriter<M> {
 
 fn filter(level: LogLevel) -> EnvFilter {
     let quiet = [
-        "hyper", "hyper_util", "h2", "rustls", "reqwest", "zbus", "tower", "tower_http", "mio",
-        "tokio_util", "want",
+        "hyper",
+        "hyper_util",
+        "h2",
+        "rustls",
+        "reqwest",
+        "zbus",
+        "tower",
+        "tower_http",
+        "mio",
+        "tokio_util",
+        "want",
     ];
     let mut directives = level.as_str().to_string();
     for target in quiet {
@@ -431,7 +442,13 @@ mod tests {
                 r#"{"refresh_token":"rt-XYZ"}"#
             );
         });
-        for s in ["abc.DEF-123", "hunter2", "654321", "JBSWY3DPEHPK3PXP", "rt-XYZ"] {
+        for s in [
+            "abc.DEF-123",
+            "hunter2",
+            "654321",
+            "JBSWY3DPEHPK3PXP",
+            "rt-XYZ",
+        ] {
             assert!(!out.contains(s), "{s} leaked: {out}");
         }
         assert!(out.contains("\"username\":\"ana\""), "{out}");
@@ -453,7 +470,13 @@ mod tests {
 
     #[test]
     fn field_names() {
-        for n in ["password", "access_token", "Authorization", "totp_code", "secret"] {
+        for n in [
+            "password",
+            "access_token",
+            "Authorization",
+            "totp_code",
+            "secret",
+        ] {
             assert!(is_secret_field(n), "{n}");
         }
         for n in ["user", "status", "path", "status_code", "attempt"] {

@@ -428,9 +428,9 @@ mod tests {
             _user: &str,
             _modifiers: Option<&HashMap<&str, &str>>,
         ) -> keyring_core::Result<Entry> {
-            Err(KeyringError::NoStorageAccess(Box::new(std::io::Error::other(
-                "the daemon went away",
-            ))))
+            Err(KeyringError::NoStorageAccess(Box::new(
+                std::io::Error::other("the daemon went away"),
+            )))
         }
         fn as_any(&self) -> &dyn std::any::Any {
             self
@@ -461,7 +461,10 @@ mod tests {
             s.load("https://a/", "u").await.unwrap().expose_secret(),
             "t1"
         );
-        assert_eq!(s.load("https://b", "u").await.unwrap().expose_secret(), "t2");
+        assert_eq!(
+            s.load("https://b", "u").await.unwrap().expose_secret(),
+            "t2"
+        );
         assert!(s.load("https://a", "v").await.is_none());
         s.delete("https://a", "u").await;
         assert!(s.load("https://a", "u").await.is_none());
@@ -474,7 +477,10 @@ mod tests {
         assert!(canary(&store).is_ok());
         let s = SecretStore::from_keyring_store(StoreKind::Keyutils, store);
         s.save("https://a", "u", &SecretString::from("tok")).await;
-        assert_eq!(s.load("https://a", "u").await.unwrap().expose_secret(), "tok");
+        assert_eq!(
+            s.load("https://a", "u").await.unwrap().expose_secret(),
+            "tok"
+        );
         s.delete("https://a", "u").await;
         assert!(s.load("https://a", "u").await.is_none());
         assert_eq!(s.kind(), StoreKind::Keyutils);
@@ -489,7 +495,10 @@ mod tests {
         assert!(kinds.has_changed().unwrap());
         assert_eq!(*kinds.borrow_and_update(), StoreKind::Memory);
         // the token was not lost
-        assert_eq!(s.load("https://a", "u").await.unwrap().expose_secret(), "tok");
+        assert_eq!(
+            s.load("https://a", "u").await.unwrap().expose_secret(),
+            "tok"
+        );
         let notice = s.take_notice().unwrap();
         assert!(matches!(
             notice,
@@ -510,8 +519,12 @@ mod tests {
         assert!(s.take_notice().is_none());
         // Whatever this machine has, auto ends with a working store.
         let s = SecretStore::open(StoreChoice::Auto).await;
-        s.save("https://probe.invalid", "test-user", &SecretString::from("x"))
-            .await;
+        s.save(
+            "https://probe.invalid",
+            "test-user",
+            &SecretString::from("x"),
+        )
+        .await;
         assert_eq!(
             s.load("https://probe.invalid", "test-user")
                 .await

@@ -498,14 +498,18 @@ impl PortalClient {
         .json(change)?;
         req.idempotency_key = Some(idempotency_key);
         req.retryable = true;
-        let answer = self.send(&req, |a| Ok(a)).await?;
-        if answer.status == StatusCode::ACCEPTED {
-            let accepted: api::ChangeAccepted = decode(&answer.body)?;
-            Ok(ChangeOutcome::Accepted(accepted.operation))
-        } else {
-            let scheduled: api::ChangeScheduled = decode(&answer.body)?;
-            Ok(ChangeOutcome::Scheduled(scheduled.scheduled_change))
-        }
+        // Decoding inside the retry loop: an unreadable answer is retried
+        // with the same key, and the portal replays its first answer.
+        self.send(&req, |answer| {
+            if answer.status == StatusCode::ACCEPTED {
+                let accepted: api::ChangeAccepted = decode(&answer.body)?;
+                Ok(ChangeOutcome::Accepted(accepted.operation))
+            } else {
+                let scheduled: api::ChangeScheduled = decode(&answer.body)?;
+                Ok(ChangeOutcome::Scheduled(scheduled.scheduled_change))
+            }
+        })
+        .await
     }
 
     /// `DELETE /subscriptions/{id}/scheduled-change`. Not retried.
