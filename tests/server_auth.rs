@@ -21,7 +21,10 @@ async fn first_login_enrols_then_verifies_refreshes_and_logs_out() {
 
     // Verifying before enrolling is refused.
     let early = api
-        .post("/auth/mfa/verify", json!({"mfa_token": mfa_token, "code": "123456"}))
+        .post(
+            "/auth/mfa/verify",
+            json!({"mfa_token": mfa_token, "code": "123456"}),
+        )
         .await;
     assert_eq!(early.status, StatusCode::CONFLICT);
     assert_eq!(early.code(), "not_enrolled");
@@ -61,7 +64,10 @@ async fn first_login_enrols_then_verifies_refreshes_and_logs_out() {
 
     // The mfa_token is spent.
     let again = api
-        .post("/auth/mfa/verify", json!({"mfa_token": mfa_token, "code": code_at_step(&secret, step + 1)}))
+        .post(
+            "/auth/mfa/verify",
+            json!({"mfa_token": mfa_token, "code": code_at_step(&secret, step + 1)}),
+        )
         .await;
     assert_eq!(again.status, StatusCode::UNAUTHORIZED);
     assert_eq!(again.code(), "invalid_mfa_token");
@@ -72,20 +78,27 @@ async fn first_login_enrols_then_verifies_refreshes_and_logs_out() {
     let login2 = api.login("alice", "alice-pw").await;
     assert_eq!(login2.body["mfa"], "verify");
     let enrol2 = api
-        .post("/auth/mfa/enroll", json!({"mfa_token": login2.body["mfa_token"]}))
+        .post(
+            "/auth/mfa/enroll",
+            json!({"mfa_token": login2.body["mfa_token"]}),
+        )
         .await;
     assert_eq!(enrol2.status, StatusCode::CONFLICT);
     assert_eq!(enrol2.code(), "already_enrolled");
 
     // Refresh rotation: a new pair; the old refresh token stops working.
-    let r1 = api.post("/auth/refresh", json!({"refresh_token": refresh})).await;
+    let r1 = api
+        .post("/auth/refresh", json!({"refresh_token": refresh}))
+        .await;
     assert_eq!(r1.status, StatusCode::OK, "{}", r1.body);
     let access2 = r1.body["access_token"].as_str().unwrap().to_string();
     let refresh2 = r1.body["refresh_token"].as_str().unwrap().to_string();
     assert_ne!(refresh2, refresh);
     assert_ne!(access2, access);
     assert_eq!(r1.body["user"]["tenant"], "acme");
-    let old = api.post("/auth/refresh", json!({"refresh_token": refresh})).await;
+    let old = api
+        .post("/auth/refresh", json!({"refresh_token": refresh}))
+        .await;
     assert_eq!(old.status, StatusCode::UNAUTHORIZED);
     assert_eq!(old.code(), "invalid_refresh_token");
     assert_eq!(api.get("/services", &access2).await.status, StatusCode::OK);
@@ -102,11 +115,17 @@ async fn first_login_enrols_then_verifies_refreshes_and_logs_out() {
     let after = api.get("/services", &access2).await;
     assert_eq!(after.status, StatusCode::UNAUTHORIZED);
     assert_eq!(after.code(), "unauthorized");
-    let r2 = api.post("/auth/refresh", json!({"refresh_token": refresh2})).await;
+    let r2 = api
+        .post("/auth/refresh", json!({"refresh_token": refresh2}))
+        .await;
     assert_eq!(r2.status, StatusCode::UNAUTHORIZED);
     assert_eq!(r2.code(), "invalid_refresh_token");
     let out2 = api
-        .send(api.http.post(format!("{}/auth/logout", api.base)).bearer_auth(&access2))
+        .send(
+            api.http
+                .post(format!("{}/auth/logout", api.base))
+                .bearer_auth(&access2),
+        )
         .await;
     assert_eq!(out2.status, StatusCode::UNAUTHORIZED);
     server.shutdown().await;
@@ -127,7 +146,10 @@ async fn lockout_after_five_wrong_passwords_even_with_the_right_one() {
         assert_eq!(a.code(), "account_locked");
         let retry = a.details()["retry_after"].as_u64().unwrap();
         assert!(retry > 0 && retry <= 15 * 60, "{retry}");
-        assert_eq!(a.headers["retry-after"].to_str().unwrap(), retry.to_string());
+        assert_eq!(
+            a.headers["retry-after"].to_str().unwrap(),
+            retry.to_string()
+        );
     }
     // Another user is not affected; unknown users are just wrong credentials.
     assert_eq!(api.login("gina", "gina-pw").await.status, StatusCode::OK);
@@ -142,11 +164,17 @@ async fn a_success_resets_the_failure_count() {
     let server = start(INSIDE).await;
     let api = Api::new(&server);
     for _ in 0..4 {
-        assert_eq!(api.login("bob", "wrong").await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            api.login("bob", "wrong").await.status,
+            StatusCode::UNAUTHORIZED
+        );
     }
     assert_eq!(api.login("bob", "bob-pw").await.status, StatusCode::OK);
     for _ in 0..4 {
-        assert_eq!(api.login("bob", "wrong").await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            api.login("bob", "wrong").await.status,
+            StatusCode::UNAUTHORIZED
+        );
     }
     assert_eq!(api.login("bob", "bob-pw").await.status, StatusCode::OK);
     server.shutdown().await;
@@ -164,7 +192,10 @@ async fn a_code_is_accepted_once_and_wrong_codes_count_down() {
     let login = api.login("bob", "bob-pw").await;
     let mfa = login.body["mfa_token"].clone();
     let reused = api
-        .post("/auth/mfa/verify", json!({"mfa_token": mfa, "code": code_at_step(BOB_SECRET, step)}))
+        .post(
+            "/auth/mfa/verify",
+            json!({"mfa_token": mfa, "code": code_at_step(BOB_SECRET, step)}),
+        )
         .await;
     assert_eq!(reused.status, StatusCode::UNAUTHORIZED);
     assert_eq!(reused.code(), "mfa_code_reused");
@@ -198,9 +229,7 @@ async fn a_code_is_accepted_once_and_wrong_codes_count_down() {
 async fn data_routes_need_a_valid_token_and_policy_does_not() {
     let server = start(INSIDE).await;
     let api = Api::new(&server);
-    let policy = api
-        .send(api.http.get(format!("{}/policy", api.base)))
-        .await;
+    let policy = api.send(api.http.get(format!("{}/policy", api.base))).await;
     assert_eq!(policy.status, StatusCode::OK);
     assert_eq!(
         policy.body,
@@ -234,7 +263,10 @@ async fn data_routes_need_a_valid_token_and_policy_does_not() {
     assert_eq!(expired.status, StatusCode::UNAUTHORIZED);
     assert_eq!(expired.code(), "token_expired");
     let refreshed = api
-        .post("/auth/refresh", json!({"refresh_token": tokens["refresh_token"]}))
+        .post(
+            "/auth/refresh",
+            json!({"refresh_token": tokens["refresh_token"]}),
+        )
         .await;
     assert_eq!(refreshed.status, StatusCode::OK);
     let fresh = refreshed.body["access_token"].as_str().unwrap();
@@ -246,17 +278,26 @@ async fn data_routes_need_a_valid_token_and_policy_does_not() {
 async fn the_demo_user_signs_in_with_the_strong_demo_hash_and_enrols() {
     let server = spawn(ServerConfig::default()).await.unwrap();
     let api = Api::new(&server);
-    assert_eq!(api.login(DEMO_USERNAME, "not-it").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        api.login(DEMO_USERNAME, "not-it").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     let login = api.login(DEMO_USERNAME, DEMO_PASSWORD).await;
     assert_eq!(login.status, StatusCode::OK, "{}", login.body);
     assert_eq!(login.body["mfa"], "enroll");
     let enrol = api
-        .post("/auth/mfa/enroll", json!({"mfa_token": login.body["mfa_token"]}))
+        .post(
+            "/auth/mfa/enroll",
+            json!({"mfa_token": login.body["mfa_token"]}),
+        )
         .await;
     let secret = enrol.body["secret"].as_str().unwrap();
     // A retried enrol returns the same secret.
     let enrol2 = api
-        .post("/auth/mfa/enroll", json!({"mfa_token": login.body["mfa_token"]}))
+        .post(
+            "/auth/mfa/enroll",
+            json!({"mfa_token": login.body["mfa_token"]}),
+        )
         .await;
     assert_eq!(enrol2.body["secret"], secret);
     let verify = api

@@ -17,28 +17,53 @@ async fn another_tenants_ids_answer_like_missing_ones() {
     // Gina starts an operation on her own subscription.
     let gv = api.sub(&gina, "globex-bs").await["version"].clone();
     let op = api
-        .change(&gina, "globex-bs", "g1", json!({"quantity": 51, "effective": "now", "expected_version": gv}))
+        .change(
+            &gina,
+            "globex-bs",
+            "g1",
+            json!({"quantity": 51, "effective": "now", "expected_version": gv}),
+        )
         .await;
     assert_eq!(op.status, StatusCode::ACCEPTED);
     let op_id = op.body["operation"]["id"].as_str().unwrap().to_string();
 
     for (theirs, missing) in [
-        ("/subscriptions/globex-bs".to_string(), "/subscriptions/no-such-sub".to_string()),
-        (format!("/operations/{op_id}"), "/operations/op-missing".to_string()),
+        (
+            "/subscriptions/globex-bs".to_string(),
+            "/subscriptions/no-such-sub".to_string(),
+        ),
+        (
+            format!("/operations/{op_id}"),
+            "/operations/op-missing".to_string(),
+        ),
     ] {
         let a = api.get(&theirs, &bob).await;
         let b = api.get(&missing, &bob).await;
         assert_eq!(a.status, StatusCode::NOT_FOUND);
         assert_eq!(a.body, b.body, "{theirs} vs {missing}");
     }
-    let a = api.delete("/subscriptions/globex-bs/scheduled-change", &bob).await;
-    let b = api.delete("/subscriptions/no-such-sub/scheduled-change", &bob).await;
-    assert_eq!((a.status, &a.body), (StatusCode::NOT_FOUND, &b.body));
     let a = api
-        .change(&bob, "globex-bs", "b1", json!({"quantity": 60, "effective": "now", "expected_version": gv}))
+        .delete("/subscriptions/globex-bs/scheduled-change", &bob)
         .await;
     let b = api
-        .change(&bob, "no-such-sub", "b2", json!({"quantity": 60, "effective": "now", "expected_version": gv}))
+        .delete("/subscriptions/no-such-sub/scheduled-change", &bob)
+        .await;
+    assert_eq!((a.status, &a.body), (StatusCode::NOT_FOUND, &b.body));
+    let a = api
+        .change(
+            &bob,
+            "globex-bs",
+            "b1",
+            json!({"quantity": 60, "effective": "now", "expected_version": gv}),
+        )
+        .await;
+    let b = api
+        .change(
+            &bob,
+            "no-such-sub",
+            "b2",
+            json!({"quantity": 60, "effective": "now", "expected_version": gv}),
+        )
         .await;
     assert_eq!((a.status, a.code()), (StatusCode::NOT_FOUND, "not_found"));
     assert_eq!(a.body, b.body);
@@ -58,7 +83,10 @@ async fn another_tenants_ids_answer_like_missing_ones() {
     };
     let bob_ids = ids(&api.get("/services", &bob).await.body);
     let gina_ids = ids(&api.get("/services", &gina).await.body);
-    assert!(bob_ids.iter().all(|i| i.starts_with("acme-")), "{bob_ids:?}");
+    assert!(
+        bob_ids.iter().all(|i| i.starts_with("acme-")),
+        "{bob_ids:?}"
+    );
     assert_eq!(gina_ids, vec!["globex-bs"]);
     server.shutdown().await;
 }
@@ -101,18 +129,41 @@ async fn services_are_paginated_with_summaries() {
     );
     let full = api.sub(&t, "acme-bs").await;
     for key in [
-        "id", "service_id", "name", "quantity", "min", "max", "term", "billing", "term_start",
-        "anchor_day", "renewal_date", "auto_renew", "status", "assigned", "decrease_window",
-        "scheduled_change", "pending_operation", "version",
+        "id",
+        "service_id",
+        "name",
+        "quantity",
+        "min",
+        "max",
+        "term",
+        "billing",
+        "term_start",
+        "anchor_day",
+        "renewal_date",
+        "auto_renew",
+        "status",
+        "assigned",
+        "decrease_window",
+        "scheduled_change",
+        "pending_operation",
+        "version",
     ] {
         assert!(full.get(key).is_some(), "missing {key} in {full}");
     }
     assert_eq!(full["assigned"], 9);
     assert_eq!(api.sub(&t, "acme-exo").await["assigned"], Value::Null);
 
-    for bad in ["/services?page_size=0", "/services?page_size=abc", "/services?page_token=zzz"] {
+    for bad in [
+        "/services?page_size=0",
+        "/services?page_size=abc",
+        "/services?page_token=zzz",
+    ] {
         let a = api.get(bad, &t).await;
-        assert_eq!((a.status, a.code()), (StatusCode::BAD_REQUEST, "invalid_request"), "{bad}");
+        assert_eq!(
+            (a.status, a.code()),
+            (StatusCode::BAD_REQUEST, "invalid_request"),
+            "{bad}"
+        );
     }
     server.shutdown().await;
 }

@@ -38,7 +38,12 @@ async fn malformed_bodies_are_400_invalid_request() {
                         .body(body.to_vec()),
                 )
                 .await;
-            assert_eq!(a.status, StatusCode::BAD_REQUEST, "{route} {body:?}: {}", a.body);
+            assert_eq!(
+                a.status,
+                StatusCode::BAD_REQUEST,
+                "{route} {body:?}: {}",
+                a.body
+            );
             assert_eq!(a.code(), "invalid_request");
             assert!(!a.body["error"]["message"].as_str().unwrap().is_empty());
         }
@@ -57,7 +62,9 @@ async fn malformed_bodies_are_400_invalid_request() {
         json!([1, 2, 3]),
     ];
     for (i, body) in change_bodies.into_iter().enumerate() {
-        let a = api.change(&t, "acme-bs", &format!("bad-{i}"), body.clone()).await;
+        let a = api
+            .change(&t, "acme-bs", &format!("bad-{i}"), body.clone())
+            .await;
         assert_eq!(a.status, StatusCode::BAD_REQUEST, "{body}: {}", a.body);
         assert_eq!(a.code(), "invalid_request");
     }
@@ -72,12 +79,18 @@ async fn bodies_over_64_kib_are_413() {
     let api = Api::new(&server);
     let big = json!({"username": "bob", "password": "x".repeat(70 * 1024)});
     let a = api.post("/auth/login", big).await;
-    assert_eq!((a.status, a.code()), (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"));
+    assert_eq!(
+        (a.status, a.code()),
+        (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+    );
     let t = api.bob().await;
     let a = api
         .change(&t, "acme-bs", "big", json!({"quantity": 12, "effective": "now", "expected_version": 1, "approval_reference": "y".repeat(70 * 1024)}))
         .await;
-    assert_eq!((a.status, a.code()), (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"));
+    assert_eq!(
+        (a.status, a.code()),
+        (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+    );
     // Just under the limit is read (and refused for its content, not its size).
     let ok_size = json!({"username": "bob", "password": "x".repeat(60 * 1024)});
     let a = api.post("/auth/login", ok_size).await;
@@ -90,16 +103,35 @@ async fn odd_headers_paths_and_garbage_never_cause_a_500() {
     let server = start(INSIDE).await;
     let api = Api::new(&server);
     let t = api.bob().await;
-    for auth in ["Bearer", "Bearer ", "Basic Ym9iOmJvYi1wdw==", "bearer    ", "Token abc"] {
+    for auth in [
+        "Bearer",
+        "Bearer ",
+        "Basic Ym9iOmJvYi1wdw==",
+        "bearer    ",
+        "Token abc",
+    ] {
         let a = api
-            .send(api.http.get(format!("{}/services", api.base)).header("authorization", auth))
+            .send(
+                api.http
+                    .get(format!("{}/services", api.base))
+                    .header("authorization", auth),
+            )
             .await;
-        assert_eq!((a.status, a.code()), (StatusCode::UNAUTHORIZED, "unauthorized"), "{auth}");
+        assert_eq!(
+            (a.status, a.code()),
+            (StatusCode::UNAUTHORIZED, "unauthorized"),
+            "{auth}"
+        );
     }
     let long_key = "k".repeat(300);
     for key in ["", "   ", long_key.as_str()] {
         let a = api
-            .change(&t, "acme-bs", key, json!({"quantity": 12, "effective": "now", "expected_version": 1}))
+            .change(
+                &t,
+                "acme-bs",
+                key,
+                json!({"quantity": 12, "effective": "now", "expected_version": 1}),
+            )
             .await;
         assert_eq!(a.status, StatusCode::BAD_REQUEST, "{key:?}: {}", a.body);
     }
@@ -131,7 +163,11 @@ async fn odd_headers_paths_and_garbage_never_cause_a_500() {
             .collect();
         for route in AUTH_ROUTES {
             let a = api
-                .send(api.http.post(format!("{}{route}", api.base)).body(body.clone()))
+                .send(
+                    api.http
+                        .post(format!("{}{route}", api.base))
+                        .body(body.clone()),
+                )
                 .await;
             assert_eq!(a.status, StatusCode::BAD_REQUEST);
         }

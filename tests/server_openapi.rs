@@ -52,8 +52,14 @@ fn every_mounted_route_is_documented_and_vice_versa() {
     assert!(documented.len() >= 11, "{documented:?}");
     let missing: Vec<_> = mounted.difference(&documented).collect();
     let extra: Vec<_> = documented.difference(&mounted).collect();
-    assert!(missing.is_empty(), "mounted but not in openapi.yaml: {missing:?}");
-    assert!(extra.is_empty(), "in openapi.yaml but not mounted: {extra:?}");
+    assert!(
+        missing.is_empty(),
+        "mounted but not in openapi.yaml: {missing:?}"
+    );
+    assert!(
+        extra.is_empty(),
+        "in openapi.yaml but not mounted: {extra:?}"
+    );
 }
 
 #[test]
@@ -72,20 +78,30 @@ async fn every_documented_route_answers_over_http_and_others_do_not() {
         let a = api.send(api.http.request(m, &url)).await;
         // Unmounted routes answer 404 (or 405); mounted ones check the token or the body first.
         assert!(
-            !matches!(a.status, StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED),
+            !matches!(
+                a.status,
+                StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED
+            ),
             "{method} {path}: {} {}",
             a.status,
             a.body
         );
         assert!(a.status.is_success() || a.body["error"]["code"].is_string());
     }
-    for (method, path) in [("GET", "/nope"), ("PUT", "/policy"), ("GET", "/subscriptions")] {
+    for (method, path) in [
+        ("GET", "/nope"),
+        ("PUT", "/policy"),
+        ("GET", "/subscriptions"),
+    ] {
         let m = Method::from_bytes(method.as_bytes()).unwrap();
         let a = api
             .send(api.http.request(m, format!("{}{path}", api.base)))
             .await;
         assert!(
-            matches!(a.status, StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED),
+            matches!(
+                a.status,
+                StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED
+            ),
             "{method} {path}: {}",
             a.status
         );

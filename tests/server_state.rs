@@ -31,7 +31,10 @@ async fn state_file_survives_a_restart() {
     let api = Api::new(&server);
     let login = api.login("alice", "alice-pw").await;
     let enrol = api
-        .post("/auth/mfa/enroll", json!({"mfa_token": login.body["mfa_token"]}))
+        .post(
+            "/auth/mfa/enroll",
+            json!({"mfa_token": login.body["mfa_token"]}),
+        )
         .await;
     let secret = enrol.body["secret"].as_str().unwrap().to_string();
     let step = unix_now() / 30;
@@ -45,7 +48,12 @@ async fn state_file_survives_a_restart() {
     let access = tokens["access_token"].as_str().unwrap().to_string();
     let v = api.sub(&access, "acme-bs").await["version"].clone();
     let change = api
-        .change(&access, "acme-bs", "persist-1", json!({"quantity": 12, "effective": "now", "expected_version": v}))
+        .change(
+            &access,
+            "acme-bs",
+            "persist-1",
+            json!({"quantity": 12, "effective": "now", "expected_version": v}),
+        )
         .await;
     assert_eq!(change.status, StatusCode::ACCEPTED);
     let before = api.sub(&access, "acme-bs").await;
@@ -59,7 +67,11 @@ async fn state_file_survives_a_restart() {
     assert_eq!(names, vec!["state.json"]);
     let text = std::fs::read_to_string(&state).unwrap();
     serde_json::from_str::<Value>(&text).unwrap();
-    for secret_text in [access.as_str(), tokens["refresh_token"].as_str().unwrap(), "alice-pw"] {
+    for secret_text in [
+        access.as_str(),
+        tokens["refresh_token"].as_str().unwrap(),
+        "alice-pw",
+    ] {
         assert!(!text.contains(secret_text));
     }
 
@@ -70,11 +82,20 @@ async fn state_file_survives_a_restart() {
     };
     let server = spawn(config2).await.unwrap();
     let api = Api::new(&server);
-    assert_eq!(api.sub(&access, "acme-bs").await, before, "session and subscription kept");
     assert_eq!(
-        api.change(&access, "acme-bs", "persist-1", json!({"quantity": 12, "effective": "now", "expected_version": v}))
-            .await
-            .body,
+        api.sub(&access, "acme-bs").await,
+        before,
+        "session and subscription kept"
+    );
+    assert_eq!(
+        api.change(
+            &access,
+            "acme-bs",
+            "persist-1",
+            json!({"quantity": 12, "effective": "now", "expected_version": v})
+        )
+        .await
+        .body,
         change.body,
         "idempotency records kept"
     );
@@ -88,7 +109,10 @@ async fn state_file_survives_a_restart() {
         .await;
     assert_eq!(reused.code(), "mfa_code_reused", "used TOTP steps kept");
     let refreshed = api
-        .post("/auth/refresh", json!({"refresh_token": tokens["refresh_token"]}))
+        .post(
+            "/auth/refresh",
+            json!({"refresh_token": tokens["refresh_token"]}),
+        )
         .await;
     assert_eq!(refreshed.status, StatusCode::OK);
     server.shutdown().await;
@@ -129,7 +153,10 @@ async fn a_bad_tenants_file_is_refused_naming_the_field() {
     .await
     .err()
     .unwrap();
-    assert!(err.to_string().contains("tenants[1].users[0].username"), "{err}");
+    assert!(
+        err.to_string().contains("tenants[1].users[0].username"),
+        "{err}"
+    );
     let missing = spawn(ServerConfig {
         tenants: TenantsSource::File(dir.join("nope.json")),
         ..ServerConfig::default()
@@ -141,11 +168,17 @@ async fn a_bad_tenants_file_is_refused_naming_the_field() {
 
 async fn sign_in_demo(api: &Api) -> String {
     let login = api
-        .login(licencias::server::DEMO_USERNAME, licencias::server::DEMO_PASSWORD)
+        .login(
+            licencias::server::DEMO_USERNAME,
+            licencias::server::DEMO_PASSWORD,
+        )
         .await;
     assert_eq!(login.body["mfa"], "enroll");
     let enrol = api
-        .post("/auth/mfa/enroll", json!({"mfa_token": login.body["mfa_token"]}))
+        .post(
+            "/auth/mfa/enroll",
+            json!({"mfa_token": login.body["mfa_token"]}),
+        )
         .await;
     let verify = api
         .post(
@@ -190,20 +223,29 @@ async fn the_demo_shows_every_state_and_scales() {
     assert!(rows.len() >= 10_008, "{}", rows.len());
     let demo: Vec<Value> = {
         let mut v = vec![];
-        for r in rows.iter().filter(|r| !r["id"].as_str().unwrap().starts_with("gen-")) {
+        for r in rows
+            .iter()
+            .filter(|r| !r["id"].as_str().unwrap().starts_with("gen-"))
+        {
             v.push(api.sub(&t, r["id"].as_str().unwrap()).await);
         }
         v
     };
     let any = |f: &dyn Fn(&Value) -> bool| demo.iter().any(f);
     let active = |s: &Value| s["status"] == "active";
-    assert!(any(&|s| active(s) && s["term"] == "P1M" && s["decrease_window"]["open"] == true));
-    assert!(any(&|s| active(s) && s["term"] == "P1M" && s["decrease_window"]["open"] == false));
+    assert!(any(&|s| active(s)
+        && s["term"] == "P1M"
+        && s["decrease_window"]["open"] == true));
+    assert!(any(&|s| active(s)
+        && s["term"] == "P1M"
+        && s["decrease_window"]["open"] == false));
     assert!(any(&|s| s["term"] == "P1Y"));
     assert!(any(&|s| active(s) && s["auto_renew"] == false));
     assert!(any(&|s| !s["scheduled_change"].is_null()));
     assert!(any(&|s| s["status"] == "suspended"));
-    assert!(any(&|s| s["max"].as_u64().unwrap() - s["quantity"].as_u64().unwrap() <= 5));
+    assert!(any(&|s| s["max"].as_u64().unwrap()
+        - s["quantity"].as_u64().unwrap()
+        <= 5));
     assert!(any(&|s| s["assigned"].is_u64()));
     // The second tenant's data is not visible.
     assert!(rows.iter().all(|r| r["id"] != "fab-bs"));

@@ -62,7 +62,11 @@ mod tests {
     #[test]
     fn unpinned_clock_is_real_time() {
         let c = BusinessClock::new(None);
-        let d = c.now().signed_duration_since(real_now()).num_seconds().abs();
+        let d = c
+            .now()
+            .signed_duration_since(real_now())
+            .num_seconds()
+            .abs();
         assert!(d < 60);
     }
 }

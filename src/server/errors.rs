@@ -93,8 +93,7 @@ impl IntoResponse for Failure {
             self.error.code,
             ErrorCode::Unauthorized | ErrorCode::TokenExpired
         );
-        let mut response =
-            (self.status, axum::Json(self.error.into_envelope())).into_response();
+        let mut response = (self.status, axum::Json(self.error.into_envelope())).into_response();
         let headers = response.headers_mut();
         if let Some(secs) = retry_after
             && let Ok(v) = HeaderValue::from_str(&secs.to_string())

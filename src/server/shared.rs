@@ -111,7 +111,9 @@ impl Persister {
         .await;
         match result {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::error!(path = %self.path.display(), error = %e, "cannot write the state file"),
+            Ok(Err(e)) => {
+                tracing::error!(path = %self.path.display(), error = %e, "cannot write the state file")
+            }
             Err(e) => tracing::error!(error = %e, "state writer failed"),
         }
     }

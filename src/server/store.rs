@@ -202,7 +202,10 @@ impl Store {
             if op.status != OperationStatus::Pending {
                 continue;
             }
-            let due = op.submitted_at.checked_add_signed(delay).unwrap_or(op.submitted_at);
+            let due = op
+                .submitted_at
+                .checked_add_signed(delay)
+                .unwrap_or(op.submitted_at);
             if now < due {
                 continue;
             }
@@ -372,8 +375,14 @@ mod tests {
         let portal = tenants::parse(&json, policy.today(now)).unwrap();
         let mut store = Store::from_portal(portal, now, &policy);
         let bp = &store.subs["sub-bp"];
-        assert_eq!(bp.sub.term_start, "2026-11-13".parse::<NaiveDate>().unwrap());
-        assert_eq!(bp.sub.quantity, 8, "the scheduled change applied at the first renewal");
+        assert_eq!(
+            bp.sub.term_start,
+            "2026-11-13".parse::<NaiveDate>().unwrap()
+        );
+        assert_eq!(
+            bp.sub.quantity, 8,
+            "the scheduled change applied at the first renewal"
+        );
         assert!(bp.sub.scheduled_change.is_none());
         let v = store.subs["sub-bs"].version;
         let renewal = store.subs["sub-bs"].sub.renewal_date;
@@ -381,7 +390,11 @@ mod tests {
         let just_before = renewal.and_hms_opt(4, 59, 59).unwrap().and_utc();
         store.advance(just_before, TimeDelta::zero(), &policy);
         assert_eq!(store.subs["sub-bs"].version, v);
-        store.advance(just_before + TimeDelta::seconds(1), TimeDelta::zero(), &policy);
+        store.advance(
+            just_before + TimeDelta::seconds(1),
+            TimeDelta::zero(),
+            &policy,
+        );
         assert_eq!(store.subs["sub-bs"].version, v + 1);
         assert_eq!(store.subs["sub-bs"].sub.term_start, renewal);
     }

@@ -318,12 +318,9 @@ fn parse_user(v: &Value, path: String) -> Result<User, TenantsError> {
     let totp_secret = match o.opt("totp_secret") {
         None => None,
         Some(v) => {
-            let s = v.as_str().ok_or_else(|| {
-                bad(
-                    &o.at("totp_secret"),
-                    "expected a base32 string or null",
-                )
-            })?;
+            let s = v
+                .as_str()
+                .ok_or_else(|| bad(&o.at("totp_secret"), "expected a base32 string or null"))?;
             if super::auth::totp_for(s, &username).is_none() {
                 return Err(bad(
                     &o.at("totp_secret"),
@@ -424,7 +421,9 @@ fn parse_subscription(
     if term_start > today {
         return Err(bad(
             &o.at("term_start"),
-            format!("{term_start} is after the server's clock ({today}): the current term must have started"),
+            format!(
+                "{term_start} is after the server's clock ({today}): the current term must have started"
+            ),
         ));
     }
     let anchor_day = o.opt_u32("anchor_day")?.unwrap_or(term_start.day());
@@ -441,7 +440,11 @@ fn parse_subscription(
     let scheduled_change = match o.opt("scheduled_change") {
         None => None,
         Some(sc) => {
-            let sc = Obj::new(sc, o.at("scheduled_change"), &["quantity", "effective_date"])?;
+            let sc = Obj::new(
+                sc,
+                o.at("scheduled_change"),
+                &["quantity", "effective_date"],
+            )?;
             let q = sc.u32("quantity")?;
             if q < min || q > max {
                 return Err(bad(
@@ -501,11 +504,7 @@ pub fn add_generated(portal: &mut Portal, n: u32, today: NaiveDate) {
     let Some(tenant) = portal.tenants.first_mut() else {
         return;
     };
-    let taken: HashMap<String, ()> = tenant
-        .services
-        .iter()
-        .map(|s| (s.id.clone(), ()))
-        .collect();
+    let taken: HashMap<String, ()> = tenant.services.iter().map(|s| (s.id.clone(), ())).collect();
     let plans = [
         "Microsoft 365 E3",
         "Microsoft 365 Business Premium",
@@ -532,7 +531,9 @@ pub fn add_generated(portal: &mut Portal, n: u32, today: NaiveDate) {
                 break;
             }
             i += 1;
-            service.subscriptions.push(generated(i, plans[(i as usize) % plans.len()], today));
+            service
+                .subscriptions
+                .push(generated(i, plans[(i as usize) % plans.len()], today));
         }
         tenant.services.push(service);
     }
@@ -554,7 +555,11 @@ fn generated(i: u32, plan: &str, today: NaiveDate) -> Subscription {
         min: 1,
         max: 300,
         term,
-        billing: if annual { Billing::Annual } else { Billing::Monthly },
+        billing: if annual {
+            Billing::Annual
+        } else {
+            Billing::Monthly
+        },
         term_start,
         anchor_day,
         renewal_date,
@@ -605,13 +610,34 @@ mod tests {
     #[test]
     fn errors_name_the_bad_field() {
         let cases = [
-            (SUB.replace("\"P1M\"", "\"P2M\""), "tenants[0].services[0].subscriptions[0].term"),
-            (SUB.replace("\"2026-11-20\"", "\"yesterday\""), "tenants[0].services[0].subscriptions[0].term_start"),
-            (SUB.replace("\"quantity\":10", "\"quantity\":-1"), "tenants[0].services[0].subscriptions[0].quantity"),
-            (SUB.replace("\"auto_renew\":true", "\"auto_renw\":true"), "tenants[0].services[0].subscriptions[0].auto_renw"),
-            (SUB.replace("\"min\":1", "\"min\":400"), "tenants[0].services[0].subscriptions[0].min"),
-            (SUB.replace("\"anchor_day\":20", "\"anchor_day\":32"), "tenants[0].services[0].subscriptions[0].anchor_day"),
-            (SUB.replace("\"2026-11-20\"", "\"+1d\""), "tenants[0].services[0].subscriptions[0].term_start"),
+            (
+                SUB.replace("\"P1M\"", "\"P2M\""),
+                "tenants[0].services[0].subscriptions[0].term",
+            ),
+            (
+                SUB.replace("\"2026-11-20\"", "\"yesterday\""),
+                "tenants[0].services[0].subscriptions[0].term_start",
+            ),
+            (
+                SUB.replace("\"quantity\":10", "\"quantity\":-1"),
+                "tenants[0].services[0].subscriptions[0].quantity",
+            ),
+            (
+                SUB.replace("\"auto_renew\":true", "\"auto_renw\":true"),
+                "tenants[0].services[0].subscriptions[0].auto_renw",
+            ),
+            (
+                SUB.replace("\"min\":1", "\"min\":400"),
+                "tenants[0].services[0].subscriptions[0].min",
+            ),
+            (
+                SUB.replace("\"anchor_day\":20", "\"anchor_day\":32"),
+                "tenants[0].services[0].subscriptions[0].anchor_day",
+            ),
+            (
+                SUB.replace("\"2026-11-20\"", "\"+1d\""),
+                "tenants[0].services[0].subscriptions[0].term_start",
+            ),
         ];
         for (sub, path) in cases {
             match parse(&file(&sub), d("2026-11-25")) {
@@ -622,13 +648,12 @@ mod tests {
         let two = format!("{SUB},{SUB}");
         let e = parse(&file(&two), d("2026-11-25")).unwrap_err();
         assert!(e.to_string().contains("subscriptions[1].id"), "{e}");
-        let e = parse(
-            &file(SUB).replace(HASH, "plaintext"),
-            d("2026-11-25"),
-        )
-        .unwrap_err();
+        let e = parse(&file(SUB).replace(HASH, "plaintext"), d("2026-11-25")).unwrap_err();
         assert!(e.to_string().contains("users[0].password_hash"), "{e}");
-        assert!(matches!(parse("{", d("2026-11-25")), Err(TenantsError::Json(_))));
+        assert!(matches!(
+            parse("{", d("2026-11-25")),
+            Err(TenantsError::Json(_))
+        ));
     }
 
     #[test]
@@ -639,8 +664,62 @@ mod tests {
         assert_eq!(parse_date("-1w", today), Some(d("2026-11-18")));
         assert_eq!(parse_date("0d", today), Some(today));
         assert_eq!(parse_date("2026-02-28", today), Some(d("2026-02-28")));
-        for bad in ["", "-", "d", "-2x", "--2d", "-2.5d", "-99999999999999999999d"] {
+        for bad in [
+            "",
+            "-",
+            "d",
+            "-2x",
+            "--2d",
+            "-2.5d",
+            "-99999999999999999999d",
+        ] {
             assert_eq!(parse_date(bad, today), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_demo_shows_every_state_whatever_the_day() {
+        let policy = domain::Policy::default();
+        let mut day = d("2026-01-01");
+        while day < d("2027-01-01") {
+            let p = parse(DEMO_JSON, day).unwrap();
+            let subs: Vec<&Subscription> = p.tenants[0]
+                .services
+                .iter()
+                .flat_map(|s| &s.subscriptions)
+                .collect();
+            let open = |s: &Subscription| {
+                domain::window_status(s, &policy, day).is_some_and(|w| w.is_open())
+            };
+            let active = |s: &Subscription| s.status == Status::Active;
+            let monthly = |s: &Subscription| s.term == Term::P1M;
+            assert!(
+                subs.iter().any(|s| active(s) && monthly(s) && open(s)),
+                "{day}"
+            );
+            assert!(
+                subs.iter().any(|s| active(s) && monthly(s) && !open(s)),
+                "{day}"
+            );
+            assert!(subs.iter().any(|s| s.term == Term::P1Y), "{day}");
+            assert!(
+                subs.iter()
+                    .any(|s| active(s) && !s.auto_renew && s.renewal_date > day),
+                "{day}"
+            );
+            assert!(
+                subs.iter()
+                    .any(|s| s.scheduled_change.is_some() && s.renewal_date > day),
+                "{day}"
+            );
+            assert!(subs.iter().any(|s| s.status == Status::Suspended), "{day}");
+            assert!(subs.iter().any(|s| s.max - s.quantity <= 5), "{day}");
+            assert!(subs.iter().any(|s| s.assigned.is_some()), "{day}");
+            assert!(
+                subs.iter().all(|s| s.renewal_date > day),
+                "{day}: nothing renews at load"
+            );
+            day = day.succ_opt().unwrap();
         }
     }
 
@@ -649,12 +728,25 @@ mod tests {
         let today = d("2026-11-25");
         let mut p = parse(DEMO_JSON, today).unwrap();
         assert!(p.tenants.len() >= 2);
-        let before: usize = p.tenants[0].services.iter().map(|s| s.subscriptions.len()).sum();
+        let before: usize = p.tenants[0]
+            .services
+            .iter()
+            .map(|s| s.subscriptions.len())
+            .sum();
         add_generated(&mut p, 250, today);
-        let after: usize = p.tenants[0].services.iter().map(|s| s.subscriptions.len()).sum();
+        let after: usize = p.tenants[0]
+            .services
+            .iter()
+            .map(|s| s.subscriptions.len())
+            .sum();
         assert_eq!(after, before + 250);
         let mut ids = HashSet::new();
-        for s in p.tenants.iter().flat_map(|t| &t.services).flat_map(|s| &s.subscriptions) {
+        for s in p
+            .tenants
+            .iter()
+            .flat_map(|t| &t.services)
+            .flat_map(|s| &s.subscriptions)
+        {
             assert!(ids.insert(s.id.clone()));
             assert!(s.term_start <= today && s.quantity >= s.min && s.quantity <= s.max);
         }

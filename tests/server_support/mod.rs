@@ -129,9 +129,19 @@ impl Answer {
     /// The error code of an error answer (and checks the envelope's shape).
     pub fn code(&self) -> &str {
         let e = &self.body["error"];
-        assert!(e["message"].is_string(), "envelope without message: {}", self.body);
-        assert!(e["details"].is_object(), "envelope without details: {}", self.body);
-        e["code"].as_str().unwrap_or_else(|| panic!("not an error envelope: {}", self.body))
+        assert!(
+            e["message"].is_string(),
+            "envelope without message: {}",
+            self.body
+        );
+        assert!(
+            e["details"].is_object(),
+            "envelope without details: {}",
+            self.body
+        );
+        e["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("not an error envelope: {}", self.body))
     }
 
     pub fn details(&self) -> &Value {
@@ -207,7 +217,13 @@ impl Api {
     }
 
     /// Full sign-in of an enrolled user with a code for `step`.
-    pub async fn sign_in_at(&self, username: &str, password: &str, secret: &str, step: u64) -> Value {
+    pub async fn sign_in_at(
+        &self,
+        username: &str,
+        password: &str,
+        secret: &str,
+        step: u64,
+    ) -> Value {
         let login = self.login(username, password).await;
         assert_eq!(login.status, StatusCode::OK, "{}", login.body);
         assert_eq!(login.body["mfa"], "verify");

@@ -11,8 +11,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use zeroize::Zeroizing;
 
 use crate::api::{
-    EnrollRequest, EnrollResponse, ErrorCode, LoginRequest, LoginResponse, MfaStep,
-    RefreshRequest, TokenResponse, UserInfo, VerifyRequest,
+    EnrollRequest, EnrollResponse, ErrorCode, LoginRequest, LoginResponse, MfaStep, RefreshRequest,
+    TokenResponse, UserInfo, VerifyRequest,
 };
 use crate::server::auth::{
     ACCESS_SECONDS, LOCK_SECONDS, MAX_MFA_ATTEMPTS, MAX_PASSWORD_FAILURES, MFA_TOKEN_SECONDS,
@@ -132,7 +132,10 @@ async fn login_inner(
     .await
 }
 
-pub async fn enroll(State(sh): State<Arc<Shared>>, body: Result<Bytes, BytesRejection>) -> Response {
+pub async fn enroll(
+    State(sh): State<Arc<Shared>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     let req: EnrollRequest = match json_body(body) {
         Ok(r) => r,
         Err(f) => return f.into_response(),
@@ -144,7 +147,10 @@ pub async fn enroll(State(sh): State<Arc<Shared>>, body: Result<Bytes, BytesReje
                 .get_mut(&token_hash(&req.mfa_token))
                 .filter(|c| c.expires > ctx.real)
                 .ok_or_else(invalid_mfa_token)?;
-            let user = store.users.get(&ch.username).ok_or_else(invalid_mfa_token)?;
+            let user = store
+                .users
+                .get(&ch.username)
+                .ok_or_else(invalid_mfa_token)?;
             if user.totp_secret.is_some() {
                 return Err(Failure::new(
                     ErrorCode::AlreadyEnrolled,
@@ -162,9 +168,8 @@ pub async fn enroll(State(sh): State<Arc<Shared>>, body: Result<Bytes, BytesReje
                     None => (String::new(), None),
                 },
             };
-            let uri = uri.ok_or_else(|| {
-                Failure::new(ErrorCode::Internal, "cannot create a TOTP secret")
-            })?;
+            let uri = uri
+                .ok_or_else(|| Failure::new(ErrorCode::Internal, "cannot create a TOTP secret"))?;
             ch.enrolling_secret = Some(secret.clone());
             tracing::info!(username = %user.username, "MFA enrolment started");
             Ok(EnrollResponse {
@@ -209,7 +214,10 @@ fn new_session(store: &mut Store, username: &str, real: DateTime<Utc>) -> Option
     })
 }
 
-pub async fn verify(State(sh): State<Arc<Shared>>, body: Result<Bytes, BytesRejection>) -> Response {
+pub async fn verify(
+    State(sh): State<Arc<Shared>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     let req: VerifyRequest = match json_body(body) {
         Ok(r) => r,
         Err(f) => return f.into_response(),
@@ -280,7 +288,10 @@ pub async fn verify(State(sh): State<Arc<Shared>>, body: Result<Bytes, BytesReje
     }
 }
 
-pub async fn refresh(State(sh): State<Arc<Shared>>, body: Result<Bytes, BytesRejection>) -> Response {
+pub async fn refresh(
+    State(sh): State<Arc<Shared>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     let req: RefreshRequest = match json_body(body) {
         Ok(r) => r,
         Err(f) => return f.into_response(),

@@ -180,7 +180,10 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, Failure> {
     let missing = || {
         Failure::new(
             ErrorCode::IdempotencyKeyRequired,
-            format!("the {} header is required on changes", api::IDEMPOTENCY_KEY_HEADER),
+            format!(
+                "the {} header is required on changes",
+                api::IDEMPOTENCY_KEY_HEADER
+            ),
         )
     };
     let value = headers

@@ -87,7 +87,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match Path::<String>::from_request_parts(parts, state).await {
             Ok(Path(id)) => Ok(Id(id)),
-            Err(e) => Err(Failure::bad_request(format!("invalid path: {}", e.body_text()))),
+            Err(e) => Err(Failure::bad_request(format!(
+                "invalid path: {}",
+                e.body_text()
+            ))),
         }
     }
 }

@@ -64,9 +64,12 @@ async fn not_found() -> Response {
 }
 
 async fn method_not_allowed() -> Response {
-    Failure::new(ErrorCode::InvalidRequest, "method not allowed on this route")
-        .with_status(StatusCode::METHOD_NOT_ALLOWED)
-        .into_response()
+    Failure::new(
+        ErrorCode::InvalidRequest,
+        "method not allowed on this route",
+    )
+    .with_status(StatusCode::METHOD_NOT_ALLOWED)
+    .into_response()
 }
 
 /// Method, path and status only: never headers, bodies or query strings.
