@@ -9,6 +9,7 @@ pub mod key;
 pub mod keymap;
 pub mod model;
 pub mod msg;
+pub mod runner;
 pub mod update;
 
 pub use field::TextField;
@@ -16,4 +17,5 @@ pub use key::{Key, KeyCode, Mods};
 pub use keymap::{Action, Binding, Context};
 pub use model::*;
 pub use msg::*;
+pub use runner::{Clock, Runner, RunnerConfig};
 pub use update::update;

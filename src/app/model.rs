@@ -28,12 +28,7 @@ pub struct DemoInfo {
 }
 
 /// Which secret store keeps the refresh token (shown in the status bar).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum StoreKind {
-    SecretService,
-    Keyutils,
-    Memory,
-}
+pub use crate::secrets::StoreKind;
 
 /// Display preferences.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -896,6 +891,12 @@ impl Model {
         if self.help {
             return Context::Help;
         }
+        self.screen_context()
+    }
+
+    /// The context of the screen itself, ignoring the help overlay: the
+    /// overlay lists `keymap::help_rows(model.screen_context())`.
+    pub fn screen_context(&self) -> Context {
         match &self.session {
             Session::LoggedOut(_) => return Context::Login,
             Session::Resuming { .. } | Session::Password { .. } => return Context::Busy,

@@ -8,10 +8,10 @@ use crate::api::{
     ChangeRequest, ErrorCode, MfaStep, OperationDto, ScheduledChangeDto, ServiceDto,
     SubscriptionDto, UserInfo,
 };
-use crate::domain::{Policy, Quantity, Refusal};
+use crate::domain::{Policy, Refusal};
 
 use super::key::Key;
-use super::model::StoreKind;
+use crate::secrets::StoreKind;
 
 /// Identifies one request. A result is applied only while its id is still the
 /// one its destination waits for (latest wins); stale results are dropped.
@@ -236,52 +236,9 @@ pub enum Msg {
     AuditFailed { failure: Failure },
 }
 
-/// One audit line, as data (the runner writes it with `audit::AuditLog`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditEntry {
-    pub time: DateTime<Utc>,
-    pub portal: String,
-    pub user: String,
-    pub subscription_id: String,
-    pub from: Quantity,
-    pub to: Quantity,
-    /// `now` or `renewal`.
-    pub effective: crate::api::EffectiveDto,
-    pub approval_reference: Option<String>,
-    pub idempotency_key: String,
-    pub operation_id: Option<String>,
-    pub status: AuditStatus,
-}
-
-/// What happened to a confirmed change, for the audit log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuditStatus {
-    /// Accepted; provisioning running.
-    Accepted,
-    /// Stored for the renewal.
-    Scheduled,
-    /// Provisioning finished and is reflected.
-    Succeeded,
-    /// Provisioning failed.
-    Failed,
-    /// The portal refused it (rules, conflict).
-    Rejected,
-    /// Unknown: no answer (network, timeout). A retry reuses the same key.
-    Unknown,
-}
-
-impl AuditStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuditStatus::Accepted => "accepted",
-            AuditStatus::Scheduled => "scheduled",
-            AuditStatus::Succeeded => "succeeded",
-            AuditStatus::Failed => "failed",
-            AuditStatus::Rejected => "rejected",
-            AuditStatus::Unknown => "unknown",
-        }
-    }
-}
+/// One audit line (`crate::audit::AuditRecord`, plain data); the runner
+/// appends it with `audit::AuditLog`, flushed before the UI says "confirmed".
+pub use crate::audit::{AuditRecord as AuditEntry, AuditStatus};
 
 /// Work for the runner. Plain data; no closures, no handles.
 #[derive(Debug, Clone)]
@@ -321,9 +278,11 @@ pub enum Effect {
         id: RequestId,
         subscription_id: String,
     },
-    /// Send a change the user saw in Review and confirmed. The runner writes
-    /// the audit line (from `audit`, completed with the answer) before it
-    /// reports [`Msg::ChangeSubmitted`].
+    /// Send a change the user saw in Review and confirmed. The runner appends
+    /// `audit` (status `submitted`) before sending, and the outcome line
+    /// (`accepted`, `scheduled`, `refused`, `conflict`, `error`) before it
+    /// reports [`Msg::ChangeSubmitted`]. If the first line cannot be written
+    /// the change is not sent (`Failure::Audit`).
     SubmitChange {
         id: RequestId,
         subscription_id: String,

@@ -1187,14 +1187,16 @@ fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
         time: now,
         portal,
         user,
-        subscription_id: subscription_id.clone(),
+        subscription: subscription_id.clone(),
         from: plan.from,
         to: plan.to,
         effective: plan.effective.into(),
+        effective_date: Some(plan.effective_date),
         approval_reference,
         idempotency_key: key.clone(),
         operation_id: None,
-        status: AuditStatus::Accepted,
+        status: AuditStatus::Submitted,
+        detail: None,
     };
     if let Some(Screen::Wizard(w)) = model.stack.last_mut() {
         w.error = None;
@@ -1376,10 +1378,11 @@ fn on_operation(model: &mut Model, op: &OperationDto, fx: &mut Vec<Effect>) {
             .map(|i| i.user.username.clone())
             .or_else(|| model.data_owner.clone())
             .unwrap_or_default(),
-        subscription_id: t.subscription_id.clone(),
+        subscription: t.subscription_id.clone(),
         from: t.from,
         to: t.target_quantity,
         effective: crate::api::EffectiveDto::Now,
+        effective_date: None,
         approval_reference: t.approval_reference.clone(),
         idempotency_key: t.idempotency_key.clone(),
         operation_id: Some(t.operation_id.clone()),
@@ -1388,6 +1391,7 @@ fn on_operation(model: &mut Model, op: &OperationDto, fx: &mut Vec<Effect>) {
         } else {
             AuditStatus::Failed
         },
+        detail: None,
     }));
     model.toast(
         if succeeded {

@@ -1,0 +1,566 @@
+//! The runner: the only place in the app that awaits. It performs each
+//! [`Effect`] on a tokio task with the portal client, the secret store, the
+//! audit log and the config, and sends the result back as a [`Msg`] over a
+//! channel. It never touches the model.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use secrecy::ExposeSecret;
+use tokio::sync::{OnceCell, mpsc};
+use tokio::task::JoinHandle;
+
+use crate::audit::{AuditLog, AuditStatus};
+use crate::portal::{self, PortalClient, PortalError};
+use crate::secrets::{SecretStore, StoreChoice, StoreNotice};
+
+use super::msg::*;
+
+/// The clock of the app: the system clock, or a business clock that starts
+/// at a pinned instant and then runs in real time (the demo's `--clock`,
+/// tests against a server with a pinned clock).
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    pinned: Option<(DateTime<Utc>, Instant)>,
+}
+
+impl Clock {
+    pub fn system() -> Self {
+        Self { pinned: None }
+    }
+    /// Starts at `start` now, then runs in real time.
+    pub fn pinned(start: DateTime<Utc>) -> Self {
+        Self {
+            pinned: Some((start, Instant::now())),
+        }
+    }
+    pub fn now(&self) -> DateTime<Utc> {
+        match self.pinned {
+            None => Utc::now(),
+            Some((start, at)) => {
+                start + chrono::Duration::from_std(at.elapsed()).unwrap_or_default()
+            }
+        }
+    }
+}
+
+/// What the runner needs.
+#[derive(Clone)]
+pub struct RunnerConfig {
+    pub client: PortalClient,
+    /// The portal URL the model shows and the store keys tokens under.
+    pub portal_url: String,
+    pub secret_store: StoreChoice,
+    /// A store opened already (tests); otherwise probed on first use.
+    pub store: Option<SecretStore>,
+    /// `None`: the XDG default.
+    pub audit_path: Option<PathBuf>,
+    /// `None`: the username is not remembered.
+    pub config_path: Option<PathBuf>,
+    pub clock: Clock,
+}
+
+struct Shared {
+    client: PortalClient,
+    portal_url: String,
+    choice: StoreChoice,
+    store: OnceCell<SecretStore>,
+    audit: Option<AuditLog>,
+    audit_error: Option<String>,
+    config_path: Option<PathBuf>,
+    clock: Clock,
+    tx: mpsc::UnboundedSender<Msg>,
+    /// The user whose rotated refresh tokens are kept in the store
+    /// (`None`: not persisted, e.g. the demo).
+    persist_user: Mutex<Option<String>>,
+}
+
+impl Shared {
+    async fn store(&self) -> &SecretStore {
+        self.store
+            .get_or_init(|| SecretStore::open(self.choice))
+            .await
+    }
+    fn send(&self, msg: Msg) {
+        // The loop is gone only when the app is quitting.
+        let _ = self.tx.send(msg);
+    }
+    fn set_persist_user(&self, user: Option<String>) {
+        *self
+            .persist_user
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = user;
+    }
+    fn persist_user(&self) -> Option<String> {
+        self.persist_user
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// Performs effects; results come back on the channel given to [`Runner::new`].
+pub struct Runner {
+    shared: Arc<Shared>,
+    tasks: Vec<JoinHandle<()>>,
+    tracking: HashMap<String, JoinHandle<()>>,
+}
+
+impl Runner {
+    /// Must be called inside a tokio runtime. Starts the task that keeps
+    /// rotated refresh tokens in the secret store.
+    pub fn new(config: RunnerConfig, tx: mpsc::UnboundedSender<Msg>) -> Self {
+        let (audit, audit_error) = match config.audit_path {
+            Some(p) => (Some(AuditLog::new(p)), None),
+            None => match AuditLog::open_default() {
+                Ok(a) => (Some(a), None),
+                Err(e) => (None, Some(e.to_string())),
+            },
+        };
+        let store = OnceCell::new();
+        if let Some(s) = config.store {
+            let _ = store.set(s);
+        }
+        let shared = Arc::new(Shared {
+            client: config.client,
+            portal_url: config.portal_url,
+            choice: config.secret_store,
+            store,
+            audit,
+            audit_error,
+            config_path: config.config_path,
+            clock: config.clock,
+            tx,
+            persist_user: Mutex::new(None),
+        });
+        let mut runner = Self {
+            shared: shared.clone(),
+            tasks: Vec::new(),
+            tracking: HashMap::new(),
+        };
+        runner.tasks.push(tokio::spawn(keep_refresh_tokens(shared)));
+        runner
+    }
+
+    /// The clock results are stamped with.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.shared.clock.now()
+    }
+
+    /// Perform every effect (each on its own task; never blocks).
+    pub fn perform_all(&mut self, effects: Vec<Effect>) {
+        for e in effects {
+            self.perform(e);
+        }
+    }
+
+    /// Perform one effect on a task.
+    pub fn perform(&mut self, effect: Effect) {
+        self.tasks.retain(|t| !t.is_finished());
+        self.tracking.retain(|_, t| !t.is_finished());
+        let sh = self.shared.clone();
+        match effect {
+            Effect::Quit => {}
+            Effect::TrackOperation {
+                operation_id,
+                sla_seconds,
+            } => {
+                if self.tracking.contains_key(&operation_id) {
+                    return;
+                }
+                let id = operation_id.clone();
+                let task = tokio::spawn(async move {
+                    let tx = sh.tx.clone();
+                    let clock = sh.clock;
+                    let result = portal::track_operation(
+                        &sh.client,
+                        &id,
+                        Duration::from_secs(sla_seconds),
+                        move |p| {
+                            if let Some(operation) = p.operation {
+                                let _ = tx.send(Msg::OperationProgress {
+                                    operation,
+                                    now: clock.now(),
+                                });
+                            }
+                        },
+                    )
+                    .await;
+                    sh.send(Msg::OperationFinished {
+                        operation_id: id,
+                        result: result.map_err(Failure::from),
+                        now: sh.clock.now(),
+                    });
+                });
+                self.tracking.insert(operation_id, task);
+            }
+            other => self.tasks.push(tokio::spawn(perform(sh, other))),
+        }
+    }
+}
+
+impl Drop for Runner {
+    fn drop(&mut self) {
+        for t in self.tasks.drain(..) {
+            t.abort();
+        }
+        for (_, t) in self.tracking.drain() {
+            t.abort();
+        }
+    }
+}
+
+/// Save every rotated refresh token for the signed-in user; delete it when
+/// the portal ends the session.
+async fn keep_refresh_tokens(sh: Arc<Shared>) {
+    let mut rx = sh.client.subscribe_refresh_tokens();
+    while rx.changed().await.is_ok() {
+        let token = rx.borrow_and_update().clone();
+        let Some(user) = sh.persist_user() else {
+            continue;
+        };
+        let store = sh.store().await;
+        match token {
+            Some(t) => store.save(&sh.portal_url, &user, &t).await,
+            None => store.delete(&sh.portal_url, &user).await,
+        }
+        report_store_notice(&sh, store);
+    }
+}
+
+fn report_store_notice(sh: &Shared, store: &SecretStore) {
+    if let Some(notice) = store.take_notice() {
+        let reason = match &notice {
+            StoreNotice::Unavailable { reason, .. } | StoreNotice::Degraded { reason, .. } => {
+                reason.clone()
+            }
+        };
+        sh.send(Msg::SecretStoreDegraded {
+            failure: Failure::SecretStore(reason),
+        });
+    }
+}
+
+fn session_info(s: portal::Session) -> SessionInfo {
+    SessionInfo {
+        user: s.user,
+        access_expires_at: s.access_expires_at,
+        refresh_expires_at: s.refresh_expires_at,
+    }
+}
+
+async fn perform(sh: Arc<Shared>, effect: Effect) {
+    let c = &sh.client;
+    match effect {
+        Effect::ProbeSecretStore => {
+            let store = sh.store().await;
+            sh.send(Msg::SecretStore { kind: store.kind() });
+            report_store_notice(&sh, store);
+            let mut kinds = store.subscribe_kind();
+            while kinds.changed().await.is_ok() {
+                let kind = *kinds.borrow_and_update();
+                sh.send(Msg::SecretStore { kind });
+                report_store_notice(&sh, store);
+            }
+        }
+        Effect::LoadPolicy { id } => {
+            let result = c.policy().await.map_err(Failure::from).and_then(|p| {
+                p.to_policy()
+                    .ok_or_else(|| Failure::Decode("unusable policy".into()))
+            });
+            sh.send(Msg::PolicyLoaded { id, result });
+        }
+        Effect::Resume { id, username } => {
+            let result = resume(&sh, &username).await;
+            sh.send(Msg::Resumed { id, result });
+        }
+        Effect::DemoSignIn { id } => {
+            // main signs the embedded demo in before the app starts.
+            let result = Ok(c.session().map(session_info));
+            sh.send(Msg::Resumed { id, result });
+        }
+        Effect::Login {
+            id,
+            username,
+            password,
+        } => {
+            let result = c
+                .login(&username, &password)
+                .await
+                .map(|r| LoginAnswer {
+                    mfa_token: r.mfa_token.as_str().into(),
+                    step: r.mfa,
+                    expires_in: r.expires_in,
+                })
+                .map_err(Failure::from);
+            drop(password);
+            sh.send(Msg::LoginAnswered { id, result });
+        }
+        Effect::Enroll { id, mfa_token } => {
+            let result = c
+                .enroll(mfa_token.expose_secret())
+                .await
+                .map(|r| EnrolAnswer {
+                    otpauth_uri: r.otpauth_uri.clone(),
+                    secret: r.secret.clone(),
+                })
+                .map_err(Failure::from);
+            sh.send(Msg::Enrolled { id, result });
+        }
+        Effect::Verify {
+            id,
+            mfa_token,
+            code,
+        } => {
+            let result = c
+                .verify(mfa_token.expose_secret(), code.expose_secret())
+                .await
+                .map(session_info)
+                .map_err(Failure::from);
+            sh.send(Msg::Verified { id, result });
+        }
+        Effect::LoadServices { id } => {
+            let result = c.services().await.map_err(Failure::from);
+            sh.send(Msg::ServicesLoaded { id, result });
+        }
+        Effect::LoadSubscription {
+            id,
+            subscription_id,
+        } => {
+            let result = c
+                .subscription(&subscription_id)
+                .await
+                .map_err(Failure::from);
+            sh.send(Msg::SubscriptionLoaded {
+                id,
+                subscription_id,
+                result,
+            });
+        }
+        Effect::SubmitChange {
+            id,
+            subscription_id,
+            request,
+            idempotency_key,
+            audit,
+        } => {
+            let result =
+                submit_change(&sh, &subscription_id, &request, &idempotency_key, audit).await;
+            sh.send(Msg::ChangeSubmitted { id, result });
+        }
+        Effect::CancelScheduledChange {
+            id,
+            subscription_id,
+        } => {
+            let result = c
+                .cancel_scheduled_change(&subscription_id)
+                .await
+                .map_err(Failure::from);
+            sh.send(Msg::ScheduledChangeCancelled {
+                id,
+                subscription_id,
+                result,
+            });
+        }
+        Effect::Logout { id, username } => {
+            sh.set_persist_user(None);
+            if let Err(e) = c.logout().await {
+                tracing::info!(error = %e, "logout at the portal failed; the local session is gone");
+            }
+            sh.store().await.delete(&sh.portal_url, &username).await;
+            sh.send(Msg::LoggedOut { id });
+        }
+        Effect::SaveRefreshToken { username } => {
+            sh.set_persist_user(Some(username.clone()));
+            let token = c.subscribe_refresh_tokens().borrow().clone();
+            if let Some(t) = token {
+                let store = sh.store().await;
+                store.save(&sh.portal_url, &username, &t).await;
+                report_store_notice(&sh, store);
+            }
+        }
+        Effect::AppendAudit(record) => {
+            if let Err(f) = append_audit(&sh, record).await {
+                sh.send(Msg::AuditFailed { failure: f });
+            }
+        }
+        Effect::RememberUsername { username } => {
+            if let Some(path) = sh.config_path.clone() {
+                let r = tokio::task::spawn_blocking(move || {
+                    crate::config::Config::remember_username(&path, &username)
+                })
+                .await;
+                match r {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::warn!(error = %e, "cannot remember the username"),
+                    Err(e) => tracing::warn!(error = %e, "cannot remember the username"),
+                }
+            }
+        }
+        Effect::TrackOperation { .. } | Effect::Quit => {}
+    }
+}
+
+async fn resume(sh: &Shared, username: &str) -> Result<Option<SessionInfo>, Failure> {
+    if let Some(s) = sh.client.session() {
+        return Ok(Some(session_info(s)));
+    }
+    let store = sh.store().await;
+    let token = store.load(&sh.portal_url, username).await;
+    report_store_notice(sh, store);
+    let Some(token) = token else {
+        return Ok(None);
+    };
+    // Rotated tokens from here on are kept for this user.
+    sh.set_persist_user(Some(username.to_string()));
+    match sh.client.resume(token).await {
+        Ok(s) => Ok(Some(session_info(s))),
+        Err(e) => {
+            if e.needs_login() {
+                store.delete(&sh.portal_url, username).await;
+                sh.set_persist_user(None);
+            }
+            Err(Failure::from(e))
+        }
+    }
+}
+
+async fn append_audit(sh: &Shared, record: AuditEntry) -> Result<(), Failure> {
+    let Some(log) = &sh.audit else {
+        return Err(Failure::Audit(
+            sh.audit_error
+                .clone()
+                .unwrap_or_else(|| "no audit log".into()),
+        ));
+    };
+    log.append_async(record)
+        .await
+        .map_err(|e| Failure::Audit(e.to_string()))
+}
+
+/// Write `submitted`, send, write the outcome; only then report.
+async fn submit_change(
+    sh: &Shared,
+    subscription_id: &str,
+    request: &crate::api::ChangeRequest,
+    idempotency_key: &str,
+    audit: AuditEntry,
+) -> Result<ChangeOutcome, Failure> {
+    let mut record = audit;
+    record.time = sh.clock.now();
+    record.status = AuditStatus::Submitted;
+    // Not recorded, not sent.
+    append_audit(sh, record.clone()).await?;
+    let result = sh
+        .client
+        .submit_change(subscription_id, request, idempotency_key)
+        .await;
+    let mut line = record;
+    line.time = sh.clock.now();
+    match &result {
+        Ok(portal::ChangeOutcome::Accepted(op)) => {
+            line.status = AuditStatus::Accepted;
+            line.operation_id = Some(op.id.clone());
+        }
+        Ok(portal::ChangeOutcome::Scheduled(sc)) => {
+            line.status = AuditStatus::Scheduled;
+            line.effective_date = Some(sc.effective_date);
+        }
+        Err(PortalError::Refused(r)) => {
+            line.status = AuditStatus::Refused;
+            line.detail = Some(r.to_string());
+        }
+        Err(PortalError::VersionConflict(fresh)) => {
+            line.status = AuditStatus::Conflict;
+            line.detail = Some(format!("version {}", fresh.version));
+        }
+        Err(e) => {
+            line.status = AuditStatus::Error;
+            line.detail = Some(e.to_string());
+        }
+    }
+    if let Err(f) = append_audit(sh, line).await {
+        sh.send(Msg::AuditFailed { failure: f });
+    }
+    match result {
+        Ok(portal::ChangeOutcome::Accepted(op)) => Ok(ChangeOutcome::Accepted(op)),
+        Ok(portal::ChangeOutcome::Scheduled(sc)) => Ok(ChangeOutcome::Scheduled(sc)),
+        Err(e) => Err(Failure::from(e)),
+    }
+}
+
+impl From<PortalError> for Failure {
+    fn from(e: PortalError) -> Self {
+        match e {
+            PortalError::InvalidCredentials => Failure::InvalidCredentials,
+            PortalError::Locked { retry_after_secs } => Failure::Locked { retry_after_secs },
+            PortalError::InvalidMfaCode { attempts_left } => {
+                Failure::InvalidMfaCode { attempts_left }
+            }
+            PortalError::MfaCodeReused => Failure::MfaCodeReused,
+            PortalError::MfaTokenInvalid => Failure::MfaTokenInvalid,
+            PortalError::AlreadyEnrolled => Failure::AlreadyEnrolled,
+            PortalError::NotEnrolled => Failure::NotEnrolled,
+            PortalError::SessionExpired => Failure::SessionExpired,
+            PortalError::NotSignedIn => Failure::NotSignedIn,
+            PortalError::Refused(r) => Failure::Refused(r),
+            PortalError::VersionConflict(fresh) => Failure::VersionConflict { fresh },
+            PortalError::IdempotencyKeyReused => Failure::IdempotencyKeyReused,
+            PortalError::RateLimited { retry_after_secs } => {
+                Failure::RateLimited { retry_after_secs }
+            }
+            PortalError::NotFound => Failure::NotFound,
+            PortalError::NoScheduledChange => Failure::NoScheduledChange,
+            PortalError::Server {
+                status,
+                code,
+                message,
+            } => Failure::Server {
+                status,
+                code,
+                message,
+            },
+            PortalError::Network(m) => Failure::Network(m),
+            PortalError::Timeout => Failure::Timeout,
+            PortalError::Decode(m) => Failure::Decode(m),
+            PortalError::InsecureUrl(m) => Failure::InsecureUrl(m),
+            PortalError::InvalidUrl(m) => Failure::InvalidUrl(m),
+            PortalError::StillPending { .. } => Failure::StillPending,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn portal_errors_map_one_to_one() {
+        assert_eq!(
+            Failure::from(PortalError::Locked {
+                retry_after_secs: 5
+            }),
+            Failure::Locked {
+                retry_after_secs: 5
+            }
+        );
+        assert_eq!(
+            Failure::from(PortalError::StillPending {
+                operation_id: "x".into()
+            }),
+            Failure::StillPending
+        );
+        assert!(Failure::from(PortalError::Timeout).is_transient());
+    }
+
+    #[test]
+    fn a_pinned_clock_starts_at_its_instant() {
+        let start: DateTime<Utc> = "2026-11-22T15:00:00Z".parse().unwrap();
+        let c = Clock::pinned(start);
+        let now = c.now();
+        assert!(now >= start && now < start + chrono::Duration::seconds(5));
+    }
+}
