@@ -540,14 +540,14 @@ pub fn add_generated(portal: &mut Portal, n: u32, today: NaiveDate) {
 }
 
 fn generated(i: u32, plan: &str, today: NaiveDate) -> Subscription {
-    let annual = i % 5 == 0;
+    let annual = i.is_multiple_of(5);
     let term = if annual { Term::P1Y } else { Term::P1M };
     let back = u64::from(if annual { i % 360 } else { i % 28 });
     let term_start = today.checked_sub_days(Days::new(back)).unwrap_or(today);
     let anchor_day = term_start.day();
     let renewal_date = domain::renewal_date(term_start, anchor_day, term).unwrap_or(today);
     let quantity = 1 + i % 250;
-    let auto_renew = i % 7 != 0;
+    let auto_renew = !i.is_multiple_of(7);
     Subscription {
         id: format!("gen-{i:06}"),
         name: format!("{plan} #{i}"),
@@ -564,13 +564,13 @@ fn generated(i: u32, plan: &str, today: NaiveDate) -> Subscription {
         anchor_day,
         renewal_date,
         auto_renew,
-        status: if i % 53 == 0 {
+        status: if i.is_multiple_of(53) {
             Status::Suspended
         } else {
             Status::Active
         },
-        assigned: (i % 3 == 0).then_some(quantity.saturating_sub(i % 4)),
-        scheduled_change: (auto_renew && i % 11 == 0).then_some(ScheduledChange {
+        assigned: i.is_multiple_of(3).then_some(quantity.saturating_sub(i % 4)),
+        scheduled_change: (auto_renew && i.is_multiple_of(11)).then_some(ScheduledChange {
             quantity: quantity + 1,
             effective_date: renewal_date,
         }),
