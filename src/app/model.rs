@@ -756,6 +756,10 @@ pub struct Model {
     /// Username whose data the stack and caches hold (kept across a session
     /// expiry; dropped when someone else signs in).
     pub data_owner: Option<String>,
+    /// Business time minus real time: TOTP codes and token lifetimes are
+    /// real time ([`Model::real_now`]), dates and windows business time.
+    /// Zero unless the clock is pinned (set it from `Clock::offset`).
+    pub clock_offset: chrono::TimeDelta,
     pub(crate) next_request: u64,
     pub(crate) next_toast: u64,
     pub(crate) key_nonce: u128,
@@ -798,6 +802,7 @@ impl Model {
             quit: false,
             demo_totp: None,
             data_owner: None,
+            clock_offset: chrono::TimeDelta::zero(),
             next_request: 1,
             next_toast: 1,
             key_nonce: init.key_nonce,
@@ -842,6 +847,13 @@ impl Model {
         self.operations.iter().filter(|o| o.is_pending()).count()
     }
 
+    /// Real (wall-clock) time: for TOTP codes and token lifetimes.
+    pub fn real_now(&self) -> DateTime<Utc> {
+        self.now
+            .checked_sub_signed(self.clock_offset)
+            .unwrap_or(self.now)
+    }
+
     /// Today in the portal's time zone.
     pub fn today(&self) -> NaiveDate {
         self.policy.today(self.now)
@@ -856,7 +868,7 @@ impl Model {
     pub fn session_secs_left(&self) -> Option<i64> {
         self.session.info().map(|i| {
             i.refresh_expires_at
-                .signed_duration_since(self.now)
+                .signed_duration_since(self.real_now())
                 .num_seconds()
                 .max(0)
         })
@@ -871,7 +883,8 @@ impl Model {
             Session::MfaVerify(_) => self.demo_totp.as_ref(),
             _ => None,
         }?;
-        Some((e.code_at(self.now), e.seconds_left(self.now)))
+        let now = self.real_now();
+        Some((e.code_at(now), e.seconds_left(now)))
     }
 
     /// Whether something moves on its own (spinner, countdown, toast), so

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use secrecy::ExposeSecret;
@@ -19,31 +19,34 @@ use crate::secrets::{SecretStore, StoreChoice, StoreNotice};
 
 use super::msg::*;
 
-/// The clock of the app: the system clock, or a business clock that starts
-/// at a pinned instant and then runs in real time (the demo's `--clock`,
-/// tests against a server with a pinned clock).
-#[derive(Debug, Clone, Copy)]
+/// The clock of the app: the system clock, or a business clock that reads a
+/// pinned instant at start and then runs in real time (the demo's `--clock`,
+/// tests against a server with a pinned clock). Business dates (windows,
+/// plans) use [`Clock::now`]; TOTP codes and token lifetimes use real time
+/// (`Model::real_now`, from [`Clock::offset`]).
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Clock {
-    pinned: Option<(DateTime<Utc>, Instant)>,
+    offset: chrono::TimeDelta,
 }
 
 impl Clock {
     pub fn system() -> Self {
-        Self { pinned: None }
+        Self::default()
     }
-    /// Starts at `start` now, then runs in real time.
+    /// Reads `start` now, then runs in real time.
     pub fn pinned(start: DateTime<Utc>) -> Self {
         Self {
-            pinned: Some((start, Instant::now())),
+            offset: start.signed_duration_since(Utc::now()),
         }
     }
+    /// Business time.
     pub fn now(&self) -> DateTime<Utc> {
-        match self.pinned {
-            None => Utc::now(),
-            Some((start, at)) => {
-                start + chrono::Duration::from_std(at.elapsed()).unwrap_or_default()
-            }
-        }
+        let real = Utc::now();
+        real.checked_add_signed(self.offset).unwrap_or(real)
+    }
+    /// Business time minus real time.
+    pub fn offset(&self) -> chrono::TimeDelta {
+        self.offset
     }
 }
 

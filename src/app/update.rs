@@ -412,7 +412,8 @@ fn back_to_login(model: &mut Model, username: &str, reason: LoginReason, error: 
 }
 
 fn mfa_action(model: &mut Model, action: Action, fx: &mut Vec<Effect>) {
-    let now = model.now;
+    // TOTP codes follow the wall clock, not the business clock.
+    let now = model.real_now();
     match action {
         Action::Back => {
             let username = match &model.session {

@@ -1155,3 +1155,29 @@ fn logout_clears_the_data_and_deletes_the_token() {
     };
     assert_eq!(f.reason, Some(LoginReason::LoggedOut));
 }
+
+#[test]
+fn totp_codes_follow_real_time_when_the_business_clock_is_pinned() {
+    let mut t = T::new(INSIDE);
+    t.m.clock_offset = chrono::TimeDelta::days(-400);
+    t.m.session = Session::MfaEnrol(EnrolState {
+        username: "alice".into(),
+        mfa_token: "t".into(),
+        enrolment: Enrolment::from_answer(URI, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"),
+        code: crate::app::TextField::code(),
+        request: None,
+        error: None,
+        attempts_left: None,
+    });
+    let Session::MfaEnrol(s) = &t.m.session else {
+        panic!()
+    };
+    let real = t.m.real_now();
+    assert_eq!(real, at(INSIDE) + chrono::TimeDelta::days(400));
+    let code = s.enrolment.as_ref().unwrap().code_at(real);
+    t.typed(&code);
+    assert!(matches!(
+        t.code(KeyCode::Enter)[..],
+        [Effect::Verify { .. }]
+    ));
+}
