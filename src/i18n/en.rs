@@ -57,9 +57,9 @@ impl Catalog for En {
             StatusKeyring => "Tokens",
             StatusPending => "Pending",
             NotSignedIn => "not signed in",
-            KeyringSecretService => "keyring",
-            KeyringKernel => "kernel keyring",
-            KeyringMemory => "memory only",
+            KeyringSecretService => "tokens in keyring",
+            KeyringKernel => "tokens in kernel keyring",
+            KeyringMemory => "tokens in memory",
             LoginTitle => "Sign in",
             LoginIntro => "Sign in with the username and password your reseller gave you.",
             PortalUrl => "Portal",
@@ -253,7 +253,7 @@ impl Catalog for En {
 
     fn window_dates(&self, opens: NaiveDate, closes: NaiveDate, tz: Tz) -> String {
         format!(
-            "{} to {}, both included ({})",
+            "{} to {}, both included, {}",
             self.date(opens),
             self.date(closes),
             self.zone(tz)
@@ -396,7 +396,11 @@ impl Catalog for En {
     }
 
     fn session_left(&self, secs: u64) -> String {
-        format!("{} left", self.duration(secs))
+        if secs >= 3600 {
+            format!("session: {} h", secs / 3600)
+        } else {
+            format!("session: {} min", secs.div_ceil(60))
+        }
     }
 
     fn demo_credentials(&self, username: &str, password: &str) -> String {
@@ -405,7 +409,7 @@ impl Catalog for En {
 
     fn locked(&self, retry_after_secs: u64) -> String {
         format!(
-            "Too many failed attempts: the account is locked. Try again in {}.",
+            "Account locked after too many failed attempts. Try again in {}.",
             self.duration(retry_after_secs)
         )
     }

@@ -57,9 +57,9 @@ impl Catalog for Es {
             StatusKeyring => "Tokens",
             StatusPending => "En curso",
             NotSignedIn => "sin sesión",
-            KeyringSecretService => "llavero",
-            KeyringKernel => "llavero del kernel",
-            KeyringMemory => "solo memoria",
+            KeyringSecretService => "tokens en llavero",
+            KeyringKernel => "tokens en llavero del kernel",
+            KeyringMemory => "tokens en memoria",
             LoginTitle => "Iniciar sesión",
             LoginIntro => "Entre con el usuario y la contraseña que le dio su distribuidor.",
             PortalUrl => "Portal",
@@ -67,9 +67,7 @@ impl Catalog for Es {
             Password => "Contraseña",
             SignIn => "Entrar",
             SigningIn => "Entrando…",
-            DemoBanner => {
-                "PORTAL DE DEMOSTRACIÓN: datos de prueba, no cambia ninguna licencia real"
-            }
+            DemoBanner => "PORTAL DE DEMOSTRACIÓN: datos de prueba, ninguna licencia real cambia",
             DemoExplain => "Este portal funciona dentro de licencias para probarlo.",
             EnrolTitle => "Configurar la verificación en dos pasos (solo la primera vez)",
             EnrolIntro => {
@@ -248,14 +246,14 @@ impl Catalog for Es {
             }
             WindowStatus::Open { days_left, .. } => format!("abierta: cierra en {days_left} días"),
             WindowStatus::Closed { opens, .. } => {
-                format!("cerrada: la próxima abre el {}", self.date(opens))
+                format!("cerrada: reabre el {}", self.date(opens))
             }
         }
     }
 
     fn window_dates(&self, opens: NaiveDate, closes: NaiveDate, tz: Tz) -> String {
         format!(
-            "del {} al {}, ambos incluidos ({})",
+            "del {} al {}, ambos incluidos, {}",
             self.date(opens),
             self.date(closes),
             self.zone(tz)
@@ -398,7 +396,11 @@ impl Catalog for Es {
     }
 
     fn session_left(&self, secs: u64) -> String {
-        format!("quedan {}", self.duration(secs))
+        if secs >= 3600 {
+            format!("sesión: {} h", secs / 3600)
+        } else {
+            format!("sesión: {} min", secs.div_ceil(60))
+        }
     }
 
     fn demo_credentials(&self, username: &str, password: &str) -> String {

@@ -115,7 +115,7 @@ fn window_status_words() {
     );
     assert_eq!(
         t(Lang::Es).window_status(&closed),
-        "cerrada: la próxima abre el 20 dic 2026"
+        "cerrada: reabre el 20 dic 2026"
     );
 }
 

@@ -125,7 +125,8 @@ impl QrImage {
 mod tests {
     use super::*;
 
-    const URI: &str = "otpauth://totp/licencias:demo?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=licencias";
+    const URI: &str =
+        "otpauth://totp/licencias:demo?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=licencias";
 
     #[test]
     fn has_a_quiet_zone_and_fits_beside_text_at_80x24() {

@@ -60,6 +60,7 @@ impl Theme {
             .borders(Borders::ALL)
             .border_set(self.border_set())
             .border_style(self.border())
+            .padding(ratatui::widgets::Padding::horizontal(1))
             .title(title.into().style(self.title()))
     }
 

@@ -1,0 +1,250 @@
+//! "Administrar suscripción": every field of a subscription in plain words,
+//! the decrease window with its dates, the scheduled change (`x` cancels it
+//! after a confirmation), the change in progress and the assigned seats.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::api::SubscriptionDto;
+use crate::app::{DetailState, Model};
+use crate::domain::WindowStatus;
+use crate::i18n::{Catalog, Label};
+
+use super::theme::Theme;
+use super::widgets::{hanging, progress_bar};
+
+pub fn render(
+    model: &Model,
+    state: &DetailState,
+    t: &dyn Catalog,
+    theme: &Theme,
+    area: Rect,
+    frame: &mut Frame,
+) {
+    let title = format!(
+        " {} {} {} ",
+        t.label(Label::ManageSubscription),
+        if theme.ascii { "-" } else { "—" },
+        state.name
+    );
+    let block = theme.block(title);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    let mut lines: Vec<Line> = Vec::new();
+    match model.subscription(&state.subscription_id) {
+        None => {
+            lines.push(Line::styled(t.label(Label::Loading), theme.dim()));
+        }
+        Some(dto) => fields(
+            model,
+            state,
+            dto,
+            t,
+            theme,
+            usize::from(inner.width),
+            &mut lines,
+        ),
+    }
+    if let Some(f) = &state.error {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            t.failure(f, model.policy.time_zone),
+            theme.error(),
+        ));
+    }
+    if state.confirm_cancel {
+        lines.push(Line::raw(""));
+        lines.push(Line::from(vec![
+            Span::styled(t.label(Label::CancelScheduledQuestion), theme.warn()),
+            Span::raw("  "),
+            Span::styled("y", theme.key()),
+            Span::raw(format!(" {}  ", t.label(Label::KeyYes))),
+            Span::styled("n", theme.key()),
+            Span::raw(format!(" {}", t.label(Label::KeyNo))),
+        ]));
+    } else if state.cancel_request.is_some() {
+        lines.push(Line::styled(t.label(Label::Loading), theme.dim()));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+fn fields(
+    model: &Model,
+    state: &DetailState,
+    dto: &SubscriptionDto,
+    t: &dyn Catalog,
+    theme: &Theme,
+    width: usize,
+    lines: &mut Vec<Line<'static>>,
+) {
+    let tz = model.policy.time_zone;
+    let labels = [
+        Label::FieldName,
+        Label::FieldQuantity,
+        Label::FieldRange,
+        Label::FieldTerm,
+        Label::FieldBilling,
+        Label::FieldTermStart,
+        Label::FieldRenewal,
+        Label::FieldAutoRenew,
+        Label::FieldStatus,
+        Label::FieldAssigned,
+        Label::FieldWindow,
+        Label::FieldScheduled,
+        Label::FieldPending,
+        Label::FieldId,
+    ];
+    let lw = labels
+        .iter()
+        .map(|l| t.label(*l).chars().count())
+        .max()
+        .unwrap_or(10);
+    let kv = |l: Label, v: Vec<Span<'static>>| {
+        hanging(
+            vec![Span::styled(
+                format!("{:>lw$}: ", t.label(l)),
+                theme.label(),
+            )],
+            v,
+            width,
+        )
+    };
+    let indent = " ".repeat(lw + 2);
+    let raw = |s: String| vec![Span::raw(s)];
+
+    lines.extend(kv(Label::FieldName, raw(dto.name.clone())));
+    lines.extend(kv(
+        Label::FieldQuantity,
+        vec![Span::styled(dto.quantity.to_string(), theme.title())],
+    ));
+    lines.extend(kv(Label::FieldRange, raw(t.range(dto.min, dto.max))));
+    lines.extend(kv(Label::FieldTerm, raw(t.term(dto.term).to_string())));
+    lines.extend(kv(
+        Label::FieldBilling,
+        raw(t.billing(dto.billing).to_string()),
+    ));
+    lines.extend(kv(Label::FieldTermStart, raw(t.date(dto.term_start))));
+    lines.extend(kv(Label::FieldRenewal, raw(t.date(dto.renewal_date))));
+    lines.extend(kv(
+        Label::FieldAutoRenew,
+        raw(t
+            .label(if dto.auto_renew {
+                Label::On
+            } else {
+                Label::Off
+            })
+            .to_string()),
+    ));
+    lines.extend(kv(
+        Label::FieldStatus,
+        raw(t.status(dto.status).to_string()),
+    ));
+    lines.extend(kv(
+        Label::FieldAssigned,
+        raw(match dto.assigned {
+            Some(a) => t.assigned(a, dto.quantity),
+            None => t.label(Label::Unknown).to_string(),
+        }),
+    ));
+
+    // Decrease window: status (coloured) and its dates with the zone.
+    let window = dto.decrease_window.map(|w| w.status(model.today()));
+    let wv = match &window {
+        Some(w) => {
+            let style = match w {
+                WindowStatus::Open { days_left, .. } if *days_left <= 2 => theme.warn(),
+                WindowStatus::Open { .. } => theme.ok(),
+                WindowStatus::Closed { .. } => theme.dim(),
+            };
+            vec![Span::styled(t.window_status(w), style)]
+        }
+        None => raw(t.label(Label::None).to_string()),
+    };
+    lines.extend(kv(Label::FieldWindow, wv));
+    if let Some(w) = &window {
+        let dates = w.window();
+        lines.extend(hanging(
+            vec![Span::raw(indent.clone())],
+            vec![Span::styled(
+                t.window_dates(dates.opens, dates.closes, tz),
+                theme.dim(),
+            )],
+            width,
+        ));
+    }
+
+    // Scheduled change, with the key that cancels it.
+    let sv = match &dto.scheduled_change {
+        Some(c) => {
+            vec![Span::styled(
+                t.scheduled_change(c.quantity, c.effective_date),
+                theme.warn(),
+            )]
+        }
+        None => raw(t.label(Label::None).to_string()),
+    };
+    lines.extend(kv(Label::FieldScheduled, sv));
+    if dto.scheduled_change.is_some() && !state.confirm_cancel {
+        lines.push(Line::from(vec![
+            Span::raw(indent.clone()),
+            Span::styled("x", theme.key()),
+            Span::styled(
+                format!(" {}", t.label(Label::CancelScheduledHint)),
+                theme.dim(),
+            ),
+        ]));
+    }
+
+    // The change in progress: the app's tracker when there is one, else the
+    // portal's view of it.
+    let sla = model.policy.provisioning_sla_seconds;
+    let pv = if let Some(op) = model.pending_operation_for(&dto.id) {
+        let elapsed = u64::try_from(op.elapsed_secs(model.now)).unwrap_or(0);
+        vec![
+            Span::styled(
+                t.pending_operation(op.target_quantity, op.status),
+                theme.warn(),
+            ),
+            Span::raw(format!(
+                "  {} {}",
+                progress_bar(elapsed as f64 / sla.max(1) as f64, 10, theme),
+                t.elapsed_of_sla(elapsed, sla)
+            )),
+        ]
+    } else if let Some(op) = &dto.pending_operation {
+        let elapsed = u64::try_from(
+            model
+                .now
+                .signed_duration_since(op.submitted_at)
+                .num_seconds()
+                .max(0),
+        )
+        .unwrap_or(0);
+        vec![
+            Span::styled(
+                t.pending_operation(op.target_quantity, op.status),
+                theme.warn(),
+            ),
+            Span::raw(format!("  {}", t.elapsed_of_sla(elapsed, sla))),
+        ]
+    } else {
+        raw(t.label(Label::None).to_string())
+    };
+    lines.extend(kv(Label::FieldPending, pv));
+    lines.extend(kv(
+        Label::FieldId,
+        vec![Span::styled(dto.id.clone(), theme.dim())],
+    ));
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::styled("c", theme.key()),
+        Span::raw(format!(
+            " {}: {}",
+            t.label(Label::Change),
+            t.label(Label::ChangeHint)
+        )),
+    ]));
+}

@@ -1,0 +1,456 @@
+//! Shared pieces: status bar, key hints, toasts, help overlay, step
+//! indicator, text fields, layout helpers. All pure: they read the model and
+//! draw into the frame's buffer.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use crate::app::keymap::{self, Context};
+use crate::app::{Model, StoreKind, TextField, ToastLevel};
+use crate::i18n::{Catalog, Label};
+
+use super::theme::Theme;
+
+/// A `w` x `h` rectangle centred in `area` (clipped to it).
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+/// Cut `s` to `width` columns (by chars; our texts are single-width),
+/// ending with an ellipsis when cut.
+pub fn truncate(s: &str, width: usize, theme: &Theme) -> String {
+    let n = s.chars().count();
+    if n <= width {
+        return s.to_string();
+    }
+    let ell = theme.ellipsis();
+    let keep = width.saturating_sub(ell.chars().count());
+    let mut out: String = s.chars().take(keep).collect();
+    if width >= ell.chars().count() {
+        out.push_str(ell);
+    }
+    out
+}
+
+/// One-line key hints of a context: `Enter open  / filter  ? help`.
+pub fn hints_line(ctx: Context, t: &dyn Catalog, theme: &Theme) -> Line<'static> {
+    let mut spans = Vec::new();
+    for b in keymap::hints(ctx) {
+        if !spans.is_empty() {
+            spans.push(Span::raw("  "));
+        }
+        spans.push(Span::styled(b.key.to_string(), theme.key()));
+        spans.push(Span::styled(format!(" {}", t.label(b.label)), theme.dim()));
+    }
+    Line::from(spans)
+}
+
+fn keyring_label(kind: StoreKind) -> Label {
+    match kind {
+        StoreKind::SecretService => Label::KeyringSecretService,
+        StoreKind::Keyutils => Label::KeyringKernel,
+        StoreKind::Memory => Label::KeyringMemory,
+    }
+}
+
+/// The portal address without the scheme, for the status bar.
+fn short_portal(url: &str) -> &str {
+    url.split_once("://").map_or(url, |(_, rest)| rest)
+}
+
+/// The status bar: portal, user, tenant, session time left, keyring mode,
+/// changes in progress, and (only once the list is loaded) the number of
+/// subscriptions, right-aligned.
+pub fn status_bar(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut Frame) {
+    if area.height == 0 {
+        return;
+    }
+    let sep = theme.separator();
+    let mut left: Vec<String> = vec![short_portal(&model.portal_url).to_string()];
+    match model.session.info() {
+        Some(info) => {
+            left.push(format!("{}@{}", info.user.username, info.user.tenant));
+            if let Some(secs) = model.session_secs_left() {
+                left.push(t.session_left(u64::try_from(secs).unwrap_or(0)));
+            }
+        }
+        None => left.push(t.label(Label::NotSignedIn).to_string()),
+    }
+    if let Some(kind) = model.secret_store {
+        left.push(t.label(keyring_label(kind)).to_string());
+    }
+    let pending = model.pending_operations();
+    let right_pending = if pending > 0 {
+        Some(format!(
+            "{} {}",
+            theme.spinner(u64::try_from(model.now.timestamp()).unwrap_or(0)),
+            t.pending_count(pending)
+        ))
+    } else {
+        None
+    };
+    let count = if model.services.loaded_at.is_some() && model.session.is_logged_in() {
+        Some(t.subscriptions_count(model.services.rows.len()))
+    } else {
+        None
+    };
+    let mut right: Vec<String> = Vec::new();
+    right.extend(right_pending);
+    right.extend(count);
+    let right = right.join(sep);
+    let width = usize::from(area.width);
+    let right_w = right.chars().count();
+    let left_room = width.saturating_sub(right_w + 1);
+    let left = truncate(&left.join(sep), left_room, theme);
+    let pad = width.saturating_sub(left.chars().count() + right_w);
+    let line = Line::from(vec![
+        Span::raw(left),
+        Span::raw(" ".repeat(pad)),
+        Span::raw(right),
+    ]);
+    frame.render_widget(Paragraph::new(line).style(theme.status_bar()), area);
+}
+
+/// Toasts, newest at the bottom, in the top-right corner of `area`.
+pub fn toasts(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut Frame) {
+    if model.toasts.is_empty() || area.height < 3 {
+        return;
+    }
+    let width = area.width.min(60).max(area.width.min(30));
+    let inner_w = usize::from(width.saturating_sub(4)).max(1);
+    // Bottom-right, newest lowest, so titles and step indicators stay visible.
+    let mut bottom = area.y + area.height;
+    for toast in model.toasts.iter().rev().take(3) {
+        let text = t.toast(&toast.message, model.policy.time_zone);
+        let lines = wrapped_height(&text, inner_w);
+        let h = (lines + 2).min(6);
+        if bottom < area.y + h {
+            break;
+        }
+        bottom -= h;
+        let rect = Rect::new(area.x + area.width - width, bottom, width, h);
+        let style = match toast.level {
+            ToastLevel::Info => theme.normal(),
+            ToastLevel::Success => theme.ok(),
+            ToastLevel::Error => theme.error(),
+        };
+        frame.render_widget(Clear, rect);
+        frame.render_widget(
+            Paragraph::new(text)
+                .style(style)
+                .wrap(Wrap { trim: true })
+                .block(theme.block("").border_style(style)),
+            rect,
+        );
+    }
+}
+
+/// Rows `text` takes when wrapped at `width` (word wrap, approximate).
+pub fn wrapped_height(text: &str, width: usize) -> u16 {
+    let width = width.max(1);
+    let mut rows = 0usize;
+    for para in text.split('\n') {
+        let mut col = 0usize;
+        let mut lines = 1usize;
+        for word in para.split_whitespace() {
+            let w = word.chars().count();
+            if col == 0 {
+                col = w;
+                lines += w.saturating_sub(1) / width;
+                col = if w > width { w % width } else { col };
+            } else if col + 1 + w <= width {
+                col += 1 + w;
+            } else {
+                lines += 1 + w.saturating_sub(1) / width;
+                col = if w > width { w % width } else { w };
+            }
+        }
+        rows += lines;
+    }
+    u16::try_from(rows).unwrap_or(u16::MAX)
+}
+
+/// The help overlay: every key of the screen under it, from the keymap.
+pub fn help_overlay(ctx: Context, t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let rows = keymap::help_rows(ctx);
+    let key_col = rows
+        .iter()
+        .map(|(keys, _)| {
+            keys.iter()
+                .map(|k| k.to_string().chars().count())
+                .sum::<usize>()
+                + 2 * keys.len().saturating_sub(1)
+        })
+        .max()
+        .unwrap_or(4);
+    let mut lines: Vec<Line> = rows
+        .iter()
+        .map(|(keys, label)| {
+            let keys = keys
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            Line::from(vec![
+                Span::styled(format!("{keys:>key_col$}"), theme.key()),
+                Span::raw("  "),
+                Span::raw(t.label(*label)),
+            ])
+        })
+        .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(t.label(Label::HelpFooter), theme.dim()));
+    let text_w = lines.iter().map(Line::width).max().unwrap_or(20);
+    let w = u16::try_from(text_w + 4).unwrap_or(u16::MAX);
+    let h = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let rect = centered(area, w, h);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines).block(theme.block(format!(" {} ", t.label(Label::HelpTitle)))),
+        rect,
+    );
+}
+
+/// The wizard's step indicator: `1 When > 2 New total > [3 Review] > 4 Confirm`.
+pub fn step_indicator(current: usize, t: &dyn Catalog, theme: &Theme) -> Line<'static> {
+    let steps = [
+        Label::StepWhen,
+        Label::StepTotal,
+        Label::StepReview,
+        Label::StepConfirm,
+    ];
+    let arrow = if theme.ascii { " > " } else { " › " };
+    let mut spans = vec![Span::styled(
+        format!("{}  ", t.step_of(current + 1, steps.len())),
+        theme.dim(),
+    )];
+    for (i, l) in steps.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(arrow, theme.dim()));
+        }
+        let text = format!("{} {}", i + 1, t.label(*l));
+        if i == current {
+            spans.push(Span::styled(format!("[{text}]"), theme.selected()));
+        } else if i < current {
+            spans.push(Span::styled(text, theme.ok()));
+        } else {
+            spans.push(Span::styled(text, theme.dim()));
+        }
+    }
+    Line::from(spans)
+}
+
+/// A text field on one line: `Label: value_` with the cursor shown as a
+/// reversed cell when focused. Long values scroll to keep the cursor visible.
+pub fn field_line(
+    label: &str,
+    label_width: usize,
+    field: &TextField,
+    focused: bool,
+    width: usize,
+    theme: &Theme,
+) -> Line<'static> {
+    let shown: Vec<char> = if field.is_masked() {
+        field.mask(theme.bullet()).chars().collect()
+    } else {
+        field.value().chars().collect()
+    };
+    let room = width.saturating_sub(label_width + 3).max(4);
+    let cursor = field.cursor().min(shown.len());
+    let start = (cursor + 1).saturating_sub(room);
+    let visible: String = shown.iter().skip(start).take(room).collect();
+    let mut spans = vec![Span::styled(
+        format!("{label:>label_width$}: "),
+        if focused { theme.key() } else { theme.label() },
+    )];
+    let field_style = if focused {
+        theme.focused()
+    } else {
+        theme.normal()
+    };
+    if focused {
+        let rel = cursor - start;
+        let before: String = visible.chars().take(rel).collect();
+        let at: String = visible.chars().nth(rel).map_or(" ".into(), String::from);
+        let after: String = visible.chars().skip(rel + 1).collect();
+        spans.push(Span::styled(before, field_style));
+        spans.push(Span::styled(
+            at,
+            field_style.add_modifier(ratatui::style::Modifier::REVERSED),
+        ));
+        spans.push(Span::styled(after, field_style));
+    } else {
+        let text = if visible.is_empty() {
+            "_".repeat(room.min(8))
+        } else {
+            visible
+        };
+        spans.push(Span::styled(text, field_style));
+    }
+    Line::from(spans)
+}
+
+/// A checkbox: `[x] text`, wrapped under its text.
+pub fn checkbox_lines(
+    checked: bool,
+    focused: bool,
+    text: String,
+    width: usize,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let style = if focused {
+        theme.selected()
+    } else {
+        Style::default()
+    };
+    hanging(
+        vec![Span::styled(
+            format!(
+                "{}{} ",
+                if focused { theme.pointer() } else { "  " },
+                theme.checkbox(checked)
+            ),
+            style,
+        )],
+        vec![Span::styled(text, style)],
+        width,
+    )
+}
+
+/// A button: `[ Confirm ]`, drawn disabled when it cannot be pressed.
+pub fn button(text: &str, enabled: bool, focused: bool, theme: &Theme) -> Span<'static> {
+    let style = if !enabled {
+        theme.disabled()
+    } else if focused {
+        theme.button()
+    } else {
+        theme.label()
+    };
+    Span::styled(format!("[ {text} ]"), style)
+}
+
+/// A progress bar of `width` cells for `ratio` in 0..=1.
+pub fn progress_bar(ratio: f64, width: usize, theme: &Theme) -> String {
+    let ratio = if ratio.is_finite() {
+        ratio.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let full = ((width as f64) * ratio).round() as usize;
+    let (on, off) = if theme.ascii {
+        ('#', '.')
+    } else {
+        ('█', '░')
+    };
+    let mut s = String::with_capacity(width + 2);
+    s.push('[');
+    s.extend(std::iter::repeat_n(on, full.min(width)));
+    s.extend(std::iter::repeat_n(off, width.saturating_sub(full)));
+    s.push(']');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncation_and_wrapping() {
+        let th = Theme::default();
+        assert_eq!(truncate("abcdef", 10, &th), "abcdef");
+        assert_eq!(truncate("abcdef", 4, &th), "abc…");
+        let ascii = Theme {
+            color: true,
+            ascii: true,
+        };
+        assert_eq!(truncate("abcdef", 5, &ascii), "ab...");
+        assert_eq!(wrapped_height("one two three", 7), 2);
+        assert_eq!(wrapped_height("one\ntwo", 20), 2);
+    }
+
+    #[test]
+    fn centered_rect_fits() {
+        let r = centered(Rect::new(0, 0, 80, 24), 40, 10);
+        assert_eq!(r, Rect::new(20, 7, 40, 10));
+        let r = centered(Rect::new(0, 0, 30, 5), 40, 10);
+        assert_eq!(r, Rect::new(0, 0, 30, 5));
+    }
+
+    #[test]
+    fn hanging_indent() {
+        let lines = hanging(
+            vec![Span::raw("ab: ")],
+            vec![Span::raw("one two three four")],
+            12,
+        );
+        let text: Vec<String> = lines.iter().map(ToString::to_string).collect();
+        assert_eq!(text, vec!["ab: one two", "    three", "    four"]);
+    }
+
+    #[test]
+    fn progress() {
+        let th = Theme {
+            color: false,
+            ascii: true,
+        };
+        assert_eq!(progress_bar(0.5, 4, &th), "[##..]");
+        assert_eq!(progress_bar(2.0, 2, &th), "[##]");
+        assert_eq!(progress_bar(f64::NAN, 2, &th), "[..]");
+    }
+}
+
+/// Word-wrap `body` after `prefix` into lines of `width` columns, with the
+/// continuation lines indented to the width of the prefix (a hanging
+/// indent), keeping each span's style.
+pub fn hanging(
+    prefix: Vec<Span<'static>>,
+    body: Vec<Span<'static>>,
+    width: usize,
+) -> Vec<Line<'static>> {
+    let indent: usize = prefix.iter().map(|s| s.content.chars().count()).sum();
+    let width = width.max(indent + 8);
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    let mut cur: Vec<Span<'static>> = prefix;
+    let mut col = indent;
+    let mut line_has_word = false;
+    for span in body {
+        let style = span.style;
+        let text = span.content.into_owned();
+        // Keep leading spaces of a span (separators between spans).
+        let lead = text.len() - text.trim_start().len();
+        if lead > 0 && line_has_word {
+            cur.push(Span::styled(text[..lead].to_string(), style));
+            col += lead;
+        }
+        for word in text.split_whitespace() {
+            let w = word.chars().count();
+            let sep =
+                usize::from(line_has_word && !cur.last().is_some_and(|s| s.content.ends_with(' ')));
+            if line_has_word && col + sep + w > width {
+                lines.push(Line::from(std::mem::take(&mut cur)));
+                cur.push(Span::raw(" ".repeat(indent)));
+                col = indent;
+                line_has_word = false;
+            }
+            if line_has_word && !cur.last().is_some_and(|s| s.content.ends_with(' ')) {
+                cur.push(Span::styled(" ", style));
+                col += 1;
+            }
+            cur.push(Span::styled(word.to_string(), style));
+            col += w;
+            line_has_word = true;
+        }
+    }
+    lines.push(Line::from(cur));
+    lines
+}

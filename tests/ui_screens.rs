@@ -1,0 +1,701 @@
+//! Snapshot tests of every screen on ratatui's `TestBackend`, at 80x24 and
+//! 120x40, in both languages for some, in ASCII / NO_COLOR mode for some.
+//!
+//! Models are built only the way the app builds them: `Model::new`, then
+//! `update` with keys and with the answer messages carrying the request ids
+//! that `update` itself returned in its effects. The clock is pinned, so
+//! nothing on screen moves; ids that would differ per run are filtered.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use licencias::api::{OperationDto, ScheduledChangeDto, ServiceDto, SubscriptionDto, UserInfo};
+use licencias::app::{
+    ChangeOutcome, DemoInfo, Effect, EnrolAnswer, Key, KeyCode, LoginAnswer, Model, ModelInit, Msg,
+    Prefs, RequestId, SessionInfo, StoreKind, update,
+};
+use licencias::domain::{
+    Billing, OperationStatus, PendingOperation, Policy, ScheduledChange, Status, Subscription, Term,
+};
+use licencias::i18n::Lang;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+const URI: &str =
+    "otpauth://totp/licencias:demo?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=licencias";
+const PORTAL: &str = "http://127.0.0.1:7878";
+
+fn at(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+/// 27 Nov 2026, 10:00 in Bogota.
+const NOW: &str = "2026-11-27T15:00:00Z";
+
+/// Drives the model through `update` only.
+struct Driver {
+    model: Model,
+    effects: Vec<Effect>,
+}
+
+impl Driver {
+    fn new(lang: Lang, ascii: bool, color: bool, demo: bool) -> Self {
+        let model = Model::new(ModelInit {
+            portal_url: PORTAL.to_string(),
+            demo: demo.then_some(DemoInfo {
+                password_hint: true,
+                signed_in: false,
+            }),
+            username: None,
+            prefs: Prefs { lang, ascii, color },
+            now: at(NOW),
+            key_nonce: 7,
+        });
+        let mut d = Self {
+            model,
+            effects: Vec::new(),
+        };
+        d.send(Msg::Started { now: at(NOW) });
+        d.send(Msg::SecretStore {
+            kind: StoreKind::Memory,
+        });
+        let id = d.find(|e| match e {
+            Effect::LoadPolicy { id } => Some(*id),
+            _ => None,
+        });
+        d.send(Msg::PolicyLoaded {
+            id,
+            result: Ok(Policy::default()),
+        });
+        d
+    }
+
+    fn send(&mut self, msg: Msg) {
+        let fx = update(&mut self.model, msg);
+        self.effects.extend(fx);
+    }
+
+    /// The id of the latest effect matching `f`.
+    fn find(&self, f: impl Fn(&Effect) -> Option<RequestId>) -> RequestId {
+        self.effects
+            .iter()
+            .rev()
+            .find_map(f)
+            .expect("the expected effect was not returned")
+    }
+
+    fn key(&mut self, key: Key) {
+        self.send(Msg::Key { key, now: at(NOW) });
+    }
+    fn code(&mut self, code: KeyCode) {
+        self.key(Key::plain(code));
+    }
+    fn typed(&mut self, s: &str) {
+        for c in s.chars() {
+            self.key(Key::ch(c));
+        }
+    }
+    fn resize(&mut self, w: u16, h: u16) {
+        self.send(Msg::Resize {
+            width: w,
+            height: h,
+        });
+    }
+
+    /// Username + password typed and sent.
+    fn password(&mut self) -> RequestId {
+        self.typed("demo");
+        self.code(KeyCode::Tab);
+        self.typed("licencias-demo");
+        self.code(KeyCode::Enter);
+        self.find(|e| match e {
+            Effect::Login { id, .. } => Some(*id),
+            _ => None,
+        })
+    }
+
+    fn to_enrol(&mut self) {
+        let id = self.password();
+        self.send(Msg::LoginAnswered {
+            id,
+            result: Ok(LoginAnswer {
+                mfa_token: "mfa-token".to_string().into(),
+                step: licencias::api::MfaStep::Enroll,
+                expires_in: 300,
+            }),
+        });
+        let id = self.find(|e| match e {
+            Effect::Enroll { id, .. } => Some(*id),
+            _ => None,
+        });
+        self.send(Msg::Enrolled {
+            id,
+            result: Ok(EnrolAnswer {
+                otpauth_uri: URI.to_string(),
+                secret: SECRET.to_string(),
+            }),
+        });
+    }
+
+    fn to_verify(&mut self) {
+        let id = self.password();
+        self.send(Msg::LoginAnswered {
+            id,
+            result: Ok(LoginAnswer {
+                mfa_token: "mfa-token".to_string().into(),
+                step: licencias::api::MfaStep::Verify,
+                expires_in: 300,
+            }),
+        });
+    }
+
+    fn signed_in(&mut self) {
+        self.to_verify();
+        self.typed("123456");
+        self.code(KeyCode::Enter);
+        let id = self.find(|e| match e {
+            Effect::Verify { id, .. } => Some(*id),
+            _ => None,
+        });
+        self.send(Msg::Verified {
+            id,
+            result: Ok(SessionInfo {
+                user: UserInfo {
+                    username: "demo".into(),
+                    display_name: "Demo Admin".into(),
+                    tenant: "contoso".into(),
+                },
+                access_expires_at: at("2026-11-27T15:15:00Z"),
+                refresh_expires_at: at("2026-11-28T03:00:00Z"),
+            }),
+        });
+        let id = self.find(|e| match e {
+            Effect::LoadServices { id } => Some(*id),
+            _ => None,
+        });
+        self.send(Msg::ServicesLoaded {
+            id,
+            result: Ok(services()),
+        });
+    }
+
+    /// Open the subscription `sub_id` from the list (moving the selection
+    /// with `j`), and answer its load.
+    fn open(&mut self, sub_id: &str) {
+        for _ in 0..50 {
+            let sel = self.model.services.selected_row().map(|r| r.sub.id.clone());
+            if sel.as_deref() == Some(sub_id) {
+                break;
+            }
+            self.key(Key::ch('j'));
+        }
+        self.code(KeyCode::Enter);
+        let id = self.find(|e| match e {
+            Effect::LoadSubscription { id, .. } => Some(*id),
+            _ => None,
+        });
+        self.send(Msg::SubscriptionLoaded {
+            id,
+            subscription_id: sub_id.to_string(),
+            result: Ok(detail(sub_id)),
+        });
+    }
+
+    fn draw(&self, w: u16, h: u16) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+        terminal
+            .draw(|f| licencias::ui::render(&self.model, f))
+            .unwrap();
+        filter(&terminal.backend().to_string())
+    }
+
+    /// Draw at a size (after telling the model about it, as the runner does).
+    fn snap(&mut self, w: u16, h: u16) -> String {
+        self.resize(w, h);
+        self.draw(w, h)
+    }
+}
+
+/// Remove what changes from run to run (nothing with the pinned clock but
+/// idempotency keys and operation ids, which never reach the screen anyway).
+fn filter(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_inclusive(' ') {
+        if word.starts_with("op-") {
+            out.push_str("op-[id] ");
+        } else {
+            out.push_str(word);
+        }
+    }
+    out
+}
+
+fn policy() -> Policy {
+    Policy::default()
+}
+
+fn domain_subs() -> Vec<(&'static str, &'static str, Subscription)> {
+    let base = Subscription {
+        id: String::new(),
+        name: String::new(),
+        quantity: 10,
+        min: 1,
+        max: 300,
+        term: Term::P1M,
+        billing: Billing::Monthly,
+        term_start: d("2026-11-20"),
+        anchor_day: 20,
+        renewal_date: d("2026-12-20"),
+        auto_renew: true,
+        status: Status::Active,
+        assigned: Some(9),
+        scheduled_change: None,
+        pending_operation: None,
+    };
+    vec![
+        (
+            "m365",
+            "Microsoft 365",
+            Subscription {
+                id: "sub-bs".into(),
+                name: "Microsoft 365 Business Standard".into(),
+                ..base.clone()
+            },
+        ),
+        (
+            "m365",
+            "Microsoft 365",
+            Subscription {
+                id: "sub-bb".into(),
+                name: "Microsoft 365 Business Basic".into(),
+                quantity: 25,
+                term_start: d("2026-11-24"),
+                anchor_day: 24,
+                renewal_date: d("2026-12-24"),
+                assigned: Some(20),
+                ..base.clone()
+            },
+        ),
+        (
+            "m365",
+            "Microsoft 365",
+            Subscription {
+                id: "sub-e3".into(),
+                name: "Office 365 E3".into(),
+                quantity: 50,
+                term: Term::P1Y,
+                billing: Billing::Annual,
+                term_start: d("2026-03-01"),
+                anchor_day: 1,
+                renewal_date: d("2027-03-01"),
+                assigned: None,
+                scheduled_change: Some(ScheduledChange {
+                    quantity: 40,
+                    effective_date: d("2027-03-01"),
+                }),
+                ..base.clone()
+            },
+        ),
+        (
+            "d365",
+            "Dynamics 365",
+            Subscription {
+                id: "sub-sales".into(),
+                name: "Dynamics 365 Sales Professional".into(),
+                quantity: 5,
+                term_start: d("2026-11-26"),
+                anchor_day: 26,
+                renewal_date: d("2026-12-26"),
+                assigned: Some(5),
+                pending_operation: Some(PendingOperation {
+                    id: "op-77".into(),
+                    target_quantity: 7,
+                    submitted_at: at("2026-11-27T14:58:30Z"),
+                    status: OperationStatus::Pending,
+                }),
+                ..base.clone()
+            },
+        ),
+        (
+            "d365",
+            "Dynamics 365",
+            Subscription {
+                id: "sub-cs".into(),
+                name: "Dynamics 365 Customer Service".into(),
+                quantity: 3,
+                auto_renew: false,
+                term_start: d("2026-11-02"),
+                anchor_day: 2,
+                renewal_date: d("2026-12-02"),
+                assigned: None,
+                ..base
+            },
+        ),
+    ]
+}
+
+fn detail(id: &str) -> SubscriptionDto {
+    let today = policy().today(at(NOW));
+    domain_subs()
+        .into_iter()
+        .find(|(_, _, s)| s.id == id)
+        .map(|(svc, _, s)| SubscriptionDto::from_domain(&s, svc, 3, &policy(), today))
+        .unwrap()
+}
+
+fn services() -> Vec<ServiceDto> {
+    let mut out: Vec<ServiceDto> = Vec::new();
+    for (svc, svc_name, s) in domain_subs() {
+        let row = detail(&s.id).summary();
+        match out.iter_mut().find(|x| x.id == svc) {
+            Some(x) => x.subscriptions.push(row),
+            None => out.push(ServiceDto {
+                id: svc.to_string(),
+                name: svc_name.to_string(),
+                subscriptions: vec![row],
+            }),
+        }
+    }
+    out
+}
+
+fn snapshots() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path("../src/ui/snapshots");
+    s.set_prepend_module_to_snapshot(false);
+    s
+}
+
+macro_rules! snap {
+    ($name:expr, $value:expr) => {
+        snapshots().bind(|| insta::assert_snapshot!($name, $value))
+    };
+}
+
+// ------------------------------------------------------------------ login
+
+#[test]
+fn login_demo_both_sizes_both_languages() {
+    for (lang, tag) in [(Lang::En, "en"), (Lang::Es, "es")] {
+        let mut d = Driver::new(lang, false, true, true);
+        let s = d.snap(80, 24);
+        assert!(s.contains("demo") && s.contains("licencias-demo"), "{s}");
+        snap!(format!("login_demo_{tag}_80x24"), s);
+        snap!(format!("login_demo_{tag}_120x40"), d.snap(120, 40));
+    }
+}
+
+#[test]
+fn login_wrong_password_and_lockout() {
+    let mut d = Driver::new(Lang::En, false, true, false);
+    let id = d.password();
+    d.send(Msg::LoginAnswered {
+        id,
+        result: Err(licencias::app::Failure::InvalidCredentials),
+    });
+    snap!("login_wrong_password_en_80x24", d.snap(80, 24));
+    // The password field has the focus again, empty.
+    d.typed("x");
+    d.code(KeyCode::Enter);
+    let id = d.find(|e| match e {
+        Effect::Login { id, .. } => Some(*id),
+        _ => None,
+    });
+    d.send(Msg::LoginAnswered {
+        id,
+        result: Err(licencias::app::Failure::Locked {
+            retry_after_secs: 250,
+        }),
+    });
+    let s = d.snap(80, 24);
+    assert!(s.contains("4 min 10 s"), "{s}");
+    snap!("login_locked_en_80x24", s);
+}
+
+#[test]
+fn login_password_is_masked() {
+    let mut d = Driver::new(Lang::En, false, true, false);
+    d.typed("demo");
+    d.code(KeyCode::Tab);
+    d.typed("hunter2");
+    let s = d.draw(80, 24);
+    assert!(!s.contains("hunter2"), "{s}");
+    assert!(s.contains("•••••••"), "{s}");
+}
+
+// ------------------------------------------------------------------ MFA
+
+#[test]
+fn mfa_enrol_qr_beside_text() {
+    let mut d = Driver::new(Lang::En, false, true, true);
+    d.to_enrol();
+    let s = d.snap(80, 24);
+    assert!(s.contains("GEZD GNBV GY3T QOJQ"), "{s}");
+    assert!(s.contains('▀') || s.contains('▄'), "{s}");
+    snap!("mfa_enrol_en_80x24", s);
+    snap!("mfa_enrol_en_120x40", d.snap(120, 40));
+    let mut d = Driver::new(Lang::Es, false, true, true);
+    d.to_enrol();
+    snap!("mfa_enrol_es_80x24", d.snap(80, 24));
+}
+
+#[test]
+fn mfa_enrol_too_small_and_ascii_fall_back_to_the_secret_and_uri() {
+    let mut d = Driver::new(Lang::En, false, true, true);
+    d.to_enrol();
+    let s = d.snap(70, 20);
+    assert!(s.contains("too small"), "{s}");
+    assert!(!s.contains('▀'), "{s}");
+    snap!("mfa_enrol_too_small_en_70x20", s);
+    let mut d = Driver::new(Lang::En, true, false, true);
+    d.to_enrol();
+    let s = d.snap(80, 24);
+    assert!(s.contains("otpauth://totp/"), "{s}");
+    assert!(
+        s.is_ascii() || !s.contains(['▀', '▄', '█', '╭', '─', '│']),
+        "{s}"
+    );
+    snap!("mfa_enrol_ascii_en_80x24", s);
+}
+
+#[test]
+fn mfa_verify_screen() {
+    let mut d = Driver::new(Lang::En, false, true, false);
+    d.to_verify();
+    snap!("mfa_verify_en_80x24", d.snap(80, 24));
+    d.typed("111111");
+    d.code(KeyCode::Enter);
+    let id = d.find(|e| match e {
+        Effect::Verify { id, .. } => Some(*id),
+        _ => None,
+    });
+    d.send(Msg::Verified {
+        id,
+        result: Err(licencias::app::Failure::InvalidMfaCode {
+            attempts_left: Some(2),
+        }),
+    });
+    let s = d.snap(120, 40);
+    assert!(s.contains("2 attempts left"), "{s}");
+    snap!("mfa_verify_wrong_en_120x40", s);
+    let mut d = Driver::new(Lang::Es, false, true, false);
+    d.to_verify();
+    d.typed("222222");
+    d.code(KeyCode::Enter);
+    let id = d.find(|e| match e {
+        Effect::Verify { id, .. } => Some(*id),
+        _ => None,
+    });
+    d.send(Msg::Verified {
+        id,
+        result: Err(licencias::app::Failure::MfaCodeReused),
+    });
+    snap!("mfa_verify_reused_es_80x24", d.snap(80, 24));
+}
+
+// ------------------------------------------------------------------ services
+
+#[test]
+fn services_table() {
+    for (lang, tag) in [(Lang::En, "en"), (Lang::Es, "es")] {
+        let mut d = Driver::new(lang, false, true, false);
+        d.signed_in();
+        let s = d.snap(80, 24);
+        assert!(s.contains("5 "), "{s}");
+        snap!(format!("services_{tag}_80x24"), s);
+        snap!(format!("services_{tag}_120x40"), d.snap(120, 40));
+    }
+}
+
+#[test]
+fn services_ascii_no_color_filter_and_sort() {
+    let mut d = Driver::new(Lang::En, true, false, false);
+    d.signed_in();
+    d.key(Key::ch('s'));
+    d.key(Key::ch('s'));
+    let s = d.snap(80, 24);
+    assert!(s.is_ascii(), "{s}");
+    snap!("services_ascii_sorted_by_window_en_80x24", s);
+    d.key(Key::ch('/'));
+    d.typed("dyn");
+    snap!("services_filter_en_120x40", d.snap(120, 40));
+}
+
+#[test]
+fn services_help_overlay() {
+    let mut d = Driver::new(Lang::Es, false, true, false);
+    d.signed_in();
+    d.key(Key::ch('?'));
+    snap!("services_help_es_80x24", d.snap(80, 24));
+}
+
+// ------------------------------------------------------------------ detail
+
+#[test]
+fn detail_screen() {
+    let mut d = Driver::new(Lang::En, false, true, false);
+    d.signed_in();
+    d.open("sub-e3");
+    let s = d.snap(80, 24);
+    assert!(s.contains("Manage subscription"), "{s}");
+    snap!("detail_scheduled_en_80x24", s);
+    snap!("detail_scheduled_en_120x40", d.snap(120, 40));
+    d.key(Key::ch('x'));
+    snap!("detail_confirm_cancel_en_80x24", d.snap(80, 24));
+    let mut d = Driver::new(Lang::Es, false, true, false);
+    d.signed_in();
+    d.open("sub-sales");
+    snap!("detail_pending_es_120x40", d.snap(120, 40));
+}
+
+// ------------------------------------------------------------------ wizard
+
+#[test]
+fn wizard_when_step_notes_increases_only_while_closed() {
+    let mut d = Driver::new(Lang::En, false, true, false);
+    d.signed_in();
+    d.open("sub-bs");
+    d.key(Key::ch('c'));
+    let s = d.snap(80, 24);
+    assert!(s.contains("increases only until Dec 20, 2026"), "{s}");
+    snap!("wizard_when_en_80x24", s);
+    snap!("wizard_when_en_120x40", d.snap(120, 40));
+    let mut d = Driver::new(Lang::Es, false, true, false);
+    d.signed_in();
+    d.open("sub-bs");
+    d.key(Key::ch('c'));
+    snap!("wizard_when_es_80x24", d.snap(80, 24));
+}
+
+#[test]
+fn wizard_total_live_preview_and_refusals() {
+    let mut d = Driver::new(Lang::En, false, true, false);
+    d.signed_in();
+    d.open("sub-bs");
+    d.key(Key::ch('c'));
+    d.code(KeyCode::Enter);
+    d.typed("12");
+    let s = d.snap(80, 24);
+    assert!(s.contains("10 -> 12 (+2)"), "{s}");
+    snap!("wizard_total_preview_en_80x24", s);
+    for _ in 0..2 {
+        d.code(KeyCode::Backspace);
+    }
+    d.typed("+2");
+    let s = d.snap(80, 24);
+    assert!(s.contains("type 12"), "{s}");
+    snap!("wizard_total_delta_en_80x24", s);
+    for _ in 0..2 {
+        d.code(KeyCode::Backspace);
+    }
+    d.typed("8");
+    let s = d.snap(120, 40);
+    assert!(s.contains("schedule it for Dec 20, 2026"), "{s}");
+    snap!("wizard_total_decrease_refused_en_120x40", s);
+}
+
+#[test]
+fn wizard_review_with_warnings_and_confirm() {
+    let mut d = Driver::new(Lang::En, false, true, false);
+    d.signed_in();
+    d.open("sub-bb");
+    d.key(Key::ch('c'));
+    d.code(KeyCode::Enter);
+    d.typed("2");
+    d.code(KeyCode::Enter);
+    let s = d.snap(80, 24);
+    assert!(s.contains("You typed 2: that removes 23"), "{s}");
+    snap!("wizard_review_en_80x24", s);
+    snap!("wizard_review_en_120x40", d.snap(120, 40));
+    let mut d = Driver::new(Lang::Es, false, true, false);
+    d.signed_in();
+    d.open("sub-bb");
+    d.key(Key::ch('c'));
+    d.code(KeyCode::Enter);
+    d.typed("2");
+    d.code(KeyCode::Enter);
+    snap!("wizard_review_es_120x40", d.snap(120, 40));
+}
+
+#[test]
+fn wizard_tracking_and_done() {
+    let mut d = Driver::new(Lang::En, false, true, false);
+    d.signed_in();
+    d.open("sub-bs");
+    d.key(Key::ch('c'));
+    d.code(KeyCode::Enter);
+    d.typed("12");
+    d.code(KeyCode::Enter);
+    // Tick approval, then Confirm.
+    d.key(Key::ch(' '));
+    d.code(KeyCode::Enter);
+    let id = d.find(|e| match e {
+        Effect::SubmitChange { id, .. } => Some(*id),
+        _ => None,
+    });
+    snap!("wizard_submitting_en_80x24", d.snap(80, 24));
+    let op = OperationDto {
+        id: "op-1".into(),
+        subscription_id: "sub-bs".into(),
+        status: OperationStatus::Pending,
+        target_quantity: 12,
+        submitted_at: at("2026-11-27T14:58:00Z"),
+        completed_at: None,
+    };
+    d.send(Msg::ChangeSubmitted {
+        id,
+        result: Ok(ChangeOutcome::Accepted(op.clone())),
+    });
+    let s = d.snap(80, 24);
+    assert!(s.contains("2 min 00 s of up to 5 min 00 s"), "{s}");
+    snap!("wizard_tracking_en_80x24", s);
+    snap!("wizard_tracking_en_120x40", d.snap(120, 40));
+    d.send(Msg::OperationFinished {
+        operation_id: "op-1".into(),
+        result: Ok(OperationDto {
+            status: OperationStatus::Succeeded,
+            completed_at: Some(at("2026-11-27T15:00:00Z")),
+            ..op
+        }),
+        now: at(NOW),
+    });
+    snap!("wizard_done_en_80x24", d.snap(80, 24));
+}
+
+#[test]
+fn wizard_scheduled_result() {
+    let mut d = Driver::new(Lang::Es, false, true, false);
+    d.signed_in();
+    d.open("sub-bs");
+    d.key(Key::ch('c'));
+    d.code(KeyCode::Down);
+    d.code(KeyCode::Enter);
+    d.typed("8");
+    d.code(KeyCode::Enter);
+    // Acknowledge "below the assigned seats", tick approval, Confirm.
+    d.key(Key::ch(' '));
+    d.code(KeyCode::Tab);
+    d.key(Key::ch(' '));
+    d.code(KeyCode::Enter);
+    let id = d.find(|e| match e {
+        Effect::SubmitChange { id, .. } => Some(*id),
+        _ => None,
+    });
+    d.send(Msg::ChangeSubmitted {
+        id,
+        result: Ok(ChangeOutcome::Scheduled(ScheduledChangeDto {
+            quantity: 8,
+            effective_date: "2026-12-20".parse().unwrap(),
+        })),
+    });
+    snap!("wizard_scheduled_es_80x24", d.snap(80, 24));
+}
+
+#[test]
+fn tiny_terminal_asks_for_room() {
+    let d = Driver::new(Lang::En, false, true, false);
+    let s = d.draw(30, 8);
+    assert!(s.contains("too small"), "{s}");
+}
