@@ -310,3 +310,23 @@ async fn the_demo_user_signs_in_with_the_strong_demo_hash_and_enrols() {
     assert_eq!(verify.body["user"]["tenant"], "contoso");
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn many_wrong_logins_from_one_address_are_rate_limited() {
+    let server = start(INSIDE).await;
+    let api = Api::new(&server);
+    // Unknown usernames: no account to lock, so the address is what is limited.
+    for i in 0..20 {
+        let a = api.login(&format!("ghost-{i}"), "x").await;
+        assert_eq!(a.code(), "invalid_credentials");
+    }
+    let a = api.login("bob", "bob-pw").await;
+    assert_eq!(
+        (a.status, a.code()),
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
+    );
+    let retry = a.details()["retry_after"].as_u64().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert!(a.headers.contains_key("retry-after"));
+    server.shutdown().await;
+}

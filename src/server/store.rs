@@ -123,6 +123,9 @@ pub struct Store {
     pub sessions: HashMap<String, SessionRec>,
     #[serde(skip)]
     pub challenges: HashMap<String, Challenge>,
+    /// Recent wrong logins per client address (real clock), for rate limiting.
+    #[serde(skip)]
+    pub login_failures: HashMap<std::net::IpAddr, std::collections::VecDeque<DateTime<Utc>>>,
     /// Set by every mutation; cleared when a snapshot is taken.
     #[serde(skip)]
     pub dirty: bool,
@@ -260,6 +263,13 @@ impl Store {
         let before = (self.sessions.len(), self.idempotency.len());
         self.sessions.retain(|_, s| s.refresh_expires > real_now);
         self.challenges.retain(|_, c| c.expires > real_now);
+        let window_start = real_now - TimeDelta::seconds(super::auth::IP_WINDOW_SECONDS);
+        self.login_failures.retain(|_, times| {
+            while times.front().is_some_and(|t| *t <= window_start) {
+                times.pop_front();
+            }
+            !times.is_empty()
+        });
         let keep_from = real_now - TimeDelta::hours(24);
         self.idempotency.retain(|_, r| r.created_at > keep_from);
         if before != (self.sessions.len(), self.idempotency.len()) {

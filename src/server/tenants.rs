@@ -1,7 +1,7 @@
 //! The tenants file: parsing and validation with errors that name the bad
 //! field, the built-in demo data and `--scale` generation.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::{Datelike, Days, NaiveDate};
 use serde_json::{Map, Value};
@@ -501,10 +501,17 @@ fn parse_subscription(
 /// Add `n` generated subscriptions to the first tenant, spread over services
 /// of up to 100 subscriptions, with varied (deterministic) states.
 pub fn add_generated(portal: &mut Portal, n: u32, today: NaiveDate) {
+    let taken_subs: HashSet<String> = portal
+        .tenants
+        .iter()
+        .flat_map(|t| &t.services)
+        .flat_map(|s| &s.subscriptions)
+        .map(|s| s.id.clone())
+        .collect();
     let Some(tenant) = portal.tenants.first_mut() else {
         return;
     };
-    let taken: HashMap<String, ()> = tenant.services.iter().map(|s| (s.id.clone(), ())).collect();
+    let taken: HashSet<String> = tenant.services.iter().map(|s| s.id.clone()).collect();
     let plans = [
         "Microsoft 365 E3",
         "Microsoft 365 Business Premium",
@@ -518,7 +525,7 @@ pub fn add_generated(portal: &mut Portal, n: u32, today: NaiveDate) {
     while i < n {
         service_no += 1;
         let mut id = format!("scale-{service_no:04}");
-        while taken.contains_key(&id) {
+        while taken.contains(&id) {
             id.push('x');
         }
         let mut service = Service {
@@ -531,9 +538,11 @@ pub fn add_generated(portal: &mut Portal, n: u32, today: NaiveDate) {
                 break;
             }
             i += 1;
-            service
-                .subscriptions
-                .push(generated(i, plans[(i as usize) % plans.len()], today));
+            let mut sub = generated(i, plans[(i as usize) % plans.len()], today);
+            while taken_subs.contains(&sub.id) {
+                sub.id.push('x');
+            }
+            service.subscriptions.push(sub);
         }
         tenant.services.push(service);
     }
@@ -569,7 +578,9 @@ fn generated(i: u32, plan: &str, today: NaiveDate) -> Subscription {
         } else {
             Status::Active
         },
-        assigned: i.is_multiple_of(3).then_some(quantity.saturating_sub(i % 4)),
+        assigned: i
+            .is_multiple_of(3)
+            .then_some(quantity.saturating_sub(i % 4)),
         scheduled_change: (auto_renew && i.is_multiple_of(11)).then_some(ScheduledChange {
             quantity: quantity + 1,
             effective_date: renewal_date,

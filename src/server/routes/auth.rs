@@ -3,11 +3,12 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, TimeDelta, Utc};
+use std::net::{IpAddr, SocketAddr};
 use zeroize::Zeroizing;
 
 use crate::api::{
@@ -15,9 +16,9 @@ use crate::api::{
     TokenResponse, UserInfo, VerifyRequest,
 };
 use crate::server::auth::{
-    ACCESS_SECONDS, LOCK_SECONDS, MAX_MFA_ATTEMPTS, MAX_PASSWORD_FAILURES, MFA_TOKEN_SECONDS,
-    REFRESH_SECONDS, burn_password_check, check_code, new_token, new_totp_secret, token_hash,
-    totp_for, verify_password,
+    ACCESS_SECONDS, IP_FAILURE_LIMIT, IP_WINDOW_SECONDS, LOCK_SECONDS, MAX_MFA_ATTEMPTS,
+    MAX_PASSWORD_FAILURES, MFA_TOKEN_SECONDS, REFRESH_SECONDS, burn_password_check, check_code,
+    new_token, new_totp_secret, token_hash, totp_for, verify_password,
 };
 use crate::server::errors::Failure;
 use crate::server::shared::Shared;
@@ -48,32 +49,58 @@ fn invalid_mfa_token() -> Failure {
     )
 }
 
-pub async fn login(State(sh): State<Arc<Shared>>, body: Result<Bytes, BytesRejection>) -> Response {
-    match login_inner(&sh, body).await {
+pub async fn login(
+    State(sh): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    match login_inner(&sh, peer.ip(), body).await {
         Ok(r) => reply(StatusCode::OK, &r),
         Err(f) => f.into_response(),
     }
 }
 
+fn rate_limited(store: &Store, ip: IpAddr, real: DateTime<Utc>) -> Result<(), Failure> {
+    let Some(times) = store.login_failures.get(&ip) else {
+        return Ok(());
+    };
+    if times.len() < IP_FAILURE_LIMIT {
+        return Ok(());
+    }
+    let oldest = times.front().copied().unwrap_or(real);
+    let secs = (oldest + TimeDelta::seconds(IP_WINDOW_SECONDS) - real)
+        .num_seconds()
+        .max(1);
+    Err(Failure::new(
+        ErrorCode::RateLimited,
+        "too many failed sign-ins from this address: wait and try again",
+    )
+    .with("retry_after", secs))
+}
+
 async fn login_inner(
     sh: &Shared,
+    ip: IpAddr,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<LoginResponse, Failure> {
     let req: LoginRequest = json_body(body)?;
     let username = req.username.trim().to_string();
     let hash = sh
-        .with(|store, ctx| match store.users.get_mut(&username) {
-            None => Ok(None),
-            Some(u) => match u.locked_until {
-                Some(until) if until > ctx.real => Err(locked(until, ctx.real)),
-                Some(_) => {
-                    u.locked_until = None;
-                    u.failures = 0;
-                    store.dirty = true;
-                    Ok(Some(u.password_hash.clone()))
-                }
-                None => Ok(Some(u.password_hash.clone())),
-            },
+        .with(|store, ctx| {
+            rate_limited(store, ip, ctx.real)?;
+            match store.users.get_mut(&username) {
+                None => Ok(None),
+                Some(u) => match u.locked_until {
+                    Some(until) if until > ctx.real => Err(locked(until, ctx.real)),
+                    Some(_) => {
+                        u.locked_until = None;
+                        u.failures = 0;
+                        store.dirty = true;
+                        Ok(Some(u.password_hash.clone()))
+                    }
+                    None => Ok(Some(u.password_hash.clone())),
+                },
+            }
         })
         .await?;
     let password = Zeroizing::new(req.password.clone().into_bytes());
@@ -87,6 +114,13 @@ async fn login_inner(
     .await
     .unwrap_or(false);
     sh.with(|store, ctx| {
+        if !ok {
+            store
+                .login_failures
+                .entry(ip)
+                .or_default()
+                .push_back(ctx.real);
+        }
         let user = store
             .users
             .get_mut(&username)
