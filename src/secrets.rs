@@ -200,6 +200,13 @@ fn make_store(kind: StoreKind) -> Result<Arc<CredentialStore>, String> {
 fn canary(store: &Arc<CredentialStore>) -> Result<(), String> {
     let id = uuid::Uuid::new_v4().to_string();
     let entry = Entry::new_in_store(store, "licencias:canary", &id).map_err(|e| describe(&e))?;
+    // Read first: a store that can be written but not searched (keyutils
+    // with no session keyring) would otherwise keep a canary it cannot delete.
+    match entry.get_password() {
+        Err(KeyringError::NoEntry) => {}
+        Ok(_) => return Err("the canary existed before it was written".into()),
+        Err(e) => return Err(describe(&e)),
+    }
     let value = format!("canary-{id}");
     entry.set_password(&value).map_err(|e| describe(&e))?;
     let back = entry.get_password().map_err(|e| describe(&e));
@@ -212,9 +219,59 @@ fn canary(store: &Arc<CredentialStore>) -> Result<(), String> {
     deleted
 }
 
+/// Keyutils check before the canary: add a key to the session keyring,
+/// read it back, remove it. A process that may add keys but not read them
+/// (no session keyring of its own: AccessDenied) would otherwise leave a
+/// canary it cannot delete; here the key is unlinked by id instead.
+#[cfg(target_os = "linux")]
+fn keyutils_preflight() -> Result<(), String> {
+    use linux_keyutils::{KeyRing, KeyRingIdentifier};
+    let session = KeyRing::from_special_id(KeyRingIdentifier::Session, false)
+        .map_err(|e| format!("no session keyring: {e}"))?;
+    let description = format!("licencias:preflight:{}", uuid::Uuid::new_v4());
+    let key = session
+        .add_key(&description, b"preflight")
+        .map_err(|e| format!("cannot add a key: {e}"))?;
+    // The store also links its keys to the persistent keyring when there is
+    // one, and finds them by searching the session keyring.
+    let persistent = KeyRing::get_persistent(KeyRingIdentifier::Session).ok();
+    let linked = match persistent {
+        Some(p) => p
+            .link_key(key)
+            .map_err(|e| format!("cannot link to the persistent keyring: {e}")),
+        None => Ok(()),
+    };
+    let read = linked
+        .and_then(|()| {
+            session
+                .search(&description)
+                .map_err(|e| format!("cannot search the session keyring: {e}"))
+        })
+        .and_then(|found| {
+            found
+                .read_to_vec()
+                .map_err(|e| format!("cannot read keys back: {e}"))
+        });
+    if key.invalidate().is_err() {
+        let _ = session.unlink_key(key);
+        if let Some(p) = persistent {
+            let _ = p.unlink_key(key);
+        }
+    }
+    match read {
+        Ok(v) if v == b"preflight" => Ok(()),
+        Ok(_) => Err("the key read back differently".into()),
+        Err(e) => Err(e),
+    }
+}
+
 /// Make and check a store of `kind`, bounded in time.
 async fn probe(kind: StoreKind) -> Result<Arc<CredentialStore>, String> {
     let task = tokio::task::spawn_blocking(move || {
+        #[cfg(target_os = "linux")]
+        if kind == StoreKind::Keyutils {
+            keyutils_preflight()?;
+        }
         let store = make_store(kind)?;
         canary(&store)?;
         Ok::<_, String>(store)
