@@ -116,7 +116,7 @@ impl Driver {
         })
     }
 
-    fn to_enrol(&mut self) {
+    fn goto_enrol(&mut self) {
         let id = self.password();
         self.send(Msg::LoginAnswered {
             id,
@@ -139,7 +139,7 @@ impl Driver {
         });
     }
 
-    fn to_verify(&mut self) {
+    fn goto_verify(&mut self) {
         let id = self.password();
         self.send(Msg::LoginAnswered {
             id,
@@ -152,7 +152,7 @@ impl Driver {
     }
 
     fn signed_in(&mut self) {
-        self.to_verify();
+        self.goto_verify();
         self.typed("123456");
         self.code(KeyCode::Enter);
         let id = self.find(|e| match e {
@@ -430,27 +430,27 @@ fn login_password_is_masked() {
 #[test]
 fn mfa_enrol_qr_beside_text() {
     let mut d = Driver::new(Lang::En, false, true, true);
-    d.to_enrol();
+    d.goto_enrol();
     let s = d.snap(80, 24);
     assert!(s.contains("GEZD GNBV GY3T QOJQ"), "{s}");
     assert!(s.contains('▀') || s.contains('▄'), "{s}");
     snap!("mfa_enrol_en_80x24", s);
     snap!("mfa_enrol_en_120x40", d.snap(120, 40));
     let mut d = Driver::new(Lang::Es, false, true, true);
-    d.to_enrol();
+    d.goto_enrol();
     snap!("mfa_enrol_es_80x24", d.snap(80, 24));
 }
 
 #[test]
 fn mfa_enrol_too_small_and_ascii_fall_back_to_the_secret_and_uri() {
     let mut d = Driver::new(Lang::En, false, true, true);
-    d.to_enrol();
+    d.goto_enrol();
     let s = d.snap(70, 20);
     assert!(s.contains("too small"), "{s}");
     assert!(!s.contains('▀'), "{s}");
     snap!("mfa_enrol_too_small_en_70x20", s);
     let mut d = Driver::new(Lang::En, true, false, true);
-    d.to_enrol();
+    d.goto_enrol();
     let s = d.snap(80, 24);
     assert!(s.contains("otpauth://totp/"), "{s}");
     assert!(
@@ -463,7 +463,7 @@ fn mfa_enrol_too_small_and_ascii_fall_back_to_the_secret_and_uri() {
 #[test]
 fn mfa_verify_screen() {
     let mut d = Driver::new(Lang::En, false, true, false);
-    d.to_verify();
+    d.goto_verify();
     snap!("mfa_verify_en_80x24", d.snap(80, 24));
     d.typed("111111");
     d.code(KeyCode::Enter);
@@ -481,7 +481,7 @@ fn mfa_verify_screen() {
     assert!(s.contains("2 attempts left"), "{s}");
     snap!("mfa_verify_wrong_en_120x40", s);
     let mut d = Driver::new(Lang::Es, false, true, false);
-    d.to_verify();
+    d.goto_verify();
     d.typed("222222");
     d.code(KeyCode::Enter);
     let id = d.find(|e| match e {

@@ -360,6 +360,52 @@ pub fn progress_bar(ratio: f64, width: usize, theme: &Theme) -> String {
     s
 }
 
+/// Word-wrap `body` after `prefix` into lines of `width` columns, with the
+/// continuation lines indented to the width of the prefix (a hanging
+/// indent), keeping each span's style.
+pub fn hanging(
+    prefix: Vec<Span<'static>>,
+    body: Vec<Span<'static>>,
+    width: usize,
+) -> Vec<Line<'static>> {
+    let indent: usize = prefix.iter().map(|s| s.content.chars().count()).sum();
+    let width = width.max(indent + 8);
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    let mut cur: Vec<Span<'static>> = prefix;
+    let mut col = indent;
+    let mut line_has_word = false;
+    for span in body {
+        let style = span.style;
+        let text = span.content.into_owned();
+        // Keep leading spaces of a span (separators between spans).
+        let lead = text.len() - text.trim_start().len();
+        if lead > 0 && line_has_word {
+            cur.push(Span::styled(text[..lead].to_string(), style));
+            col += lead;
+        }
+        for word in text.split_whitespace() {
+            let w = word.chars().count();
+            let sep =
+                usize::from(line_has_word && !cur.last().is_some_and(|s| s.content.ends_with(' ')));
+            if line_has_word && col + sep + w > width {
+                lines.push(Line::from(std::mem::take(&mut cur)));
+                cur.push(Span::raw(" ".repeat(indent)));
+                col = indent;
+                line_has_word = false;
+            }
+            if line_has_word && !cur.last().is_some_and(|s| s.content.ends_with(' ')) {
+                cur.push(Span::styled(" ", style));
+                col += 1;
+            }
+            cur.push(Span::styled(word.to_string(), style));
+            col += w;
+            line_has_word = true;
+        }
+    }
+    lines.push(Line::from(cur));
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -407,50 +453,4 @@ mod tests {
         assert_eq!(progress_bar(2.0, 2, &th), "[##]");
         assert_eq!(progress_bar(f64::NAN, 2, &th), "[..]");
     }
-}
-
-/// Word-wrap `body` after `prefix` into lines of `width` columns, with the
-/// continuation lines indented to the width of the prefix (a hanging
-/// indent), keeping each span's style.
-pub fn hanging(
-    prefix: Vec<Span<'static>>,
-    body: Vec<Span<'static>>,
-    width: usize,
-) -> Vec<Line<'static>> {
-    let indent: usize = prefix.iter().map(|s| s.content.chars().count()).sum();
-    let width = width.max(indent + 8);
-    let mut lines: Vec<Line<'static>> = Vec::new();
-    let mut cur: Vec<Span<'static>> = prefix;
-    let mut col = indent;
-    let mut line_has_word = false;
-    for span in body {
-        let style = span.style;
-        let text = span.content.into_owned();
-        // Keep leading spaces of a span (separators between spans).
-        let lead = text.len() - text.trim_start().len();
-        if lead > 0 && line_has_word {
-            cur.push(Span::styled(text[..lead].to_string(), style));
-            col += lead;
-        }
-        for word in text.split_whitespace() {
-            let w = word.chars().count();
-            let sep =
-                usize::from(line_has_word && !cur.last().is_some_and(|s| s.content.ends_with(' ')));
-            if line_has_word && col + sep + w > width {
-                lines.push(Line::from(std::mem::take(&mut cur)));
-                cur.push(Span::raw(" ".repeat(indent)));
-                col = indent;
-                line_has_word = false;
-            }
-            if line_has_word && !cur.last().is_some_and(|s| s.content.ends_with(' ')) {
-                cur.push(Span::styled(" ", style));
-                col += 1;
-            }
-            cur.push(Span::styled(word.to_string(), style));
-            col += w;
-            line_has_word = true;
-        }
-    }
-    lines.push(Line::from(cur));
-    lines
 }
