@@ -82,6 +82,6 @@ pub fn render(model: &Model, frame: &mut Frame) {
     widgets::status_bar(model, t, &theme, status, frame);
     widgets::toasts(model, t, &theme, main, frame);
     if model.help {
-        widgets::help_overlay(ctx, t, &theme, main, frame);
+        widgets::help_overlay(model.screen_context(), t, &theme, main, frame);
     }
 }
