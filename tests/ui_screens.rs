@@ -699,3 +699,97 @@ fn tiny_terminal_asks_for_room() {
     let s = d.draw(30, 8);
     assert!(s.contains("too small"), "{s}");
 }
+
+// ------------------------------------------------------------------ every size, NO_COLOR
+
+/// One model per screen, in the given display mode.
+fn every_screen(lang: Lang, ascii: bool, color: bool) -> Vec<(&'static str, Driver)> {
+    let mut out = Vec::new();
+    out.push(("login", Driver::new(lang, ascii, color, true)));
+    let mut d = Driver::new(lang, ascii, color, true);
+    d.goto_enrol();
+    out.push(("enrol", d));
+    let mut d = Driver::new(lang, ascii, color, false);
+    d.goto_verify();
+    out.push(("verify", d));
+    let mut d = Driver::new(lang, ascii, color, false);
+    d.signed_in();
+    out.push(("services", d));
+    let mut d = Driver::new(lang, ascii, color, false);
+    d.signed_in();
+    d.key(Key::ch('?'));
+    out.push(("help", d));
+    let mut d = Driver::new(lang, ascii, color, false);
+    d.signed_in();
+    d.open("sub-e3");
+    out.push(("detail", d));
+    let mut d = Driver::new(lang, ascii, color, false);
+    d.signed_in();
+    d.open("sub-bb");
+    d.key(Key::ch('c'));
+    out.push(("when", d));
+    let mut d = Driver::new(lang, ascii, color, false);
+    d.signed_in();
+    d.open("sub-bb");
+    d.key(Key::ch('c'));
+    d.code(KeyCode::Enter);
+    d.typed("2");
+    out.push(("total", d));
+    let mut d = Driver::new(lang, ascii, color, false);
+    d.signed_in();
+    d.open("sub-bb");
+    d.key(Key::ch('c'));
+    d.code(KeyCode::Enter);
+    d.typed("2");
+    d.code(KeyCode::Enter);
+    out.push(("review", d));
+    out
+}
+
+#[test]
+fn every_screen_draws_at_every_size_without_panicking() {
+    for (name, mut d) in every_screen(Lang::Es, false, true) {
+        for w in (1..=140).step_by(9) {
+            for h in (1..=50).step_by(5) {
+                d.resize(w, h);
+                let s = d.draw(w, h);
+                assert_eq!(s.lines().count(), usize::from(h), "{name} at {w}x{h}");
+            }
+        }
+    }
+}
+
+#[test]
+fn no_color_means_no_colour_anywhere() {
+    use ratatui::style::Color;
+    for (name, mut d) in every_screen(Lang::En, false, false) {
+        for (w, h) in [(80, 24), (120, 40)] {
+            d.resize(w, h);
+            let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+            terminal
+                .draw(|f| licencias::ui::render(&d.model, f))
+                .unwrap();
+            let buf = terminal.backend().buffer();
+            for cell in buf.content() {
+                assert_eq!(
+                    (cell.fg, cell.bg),
+                    (Color::Reset, Color::Reset),
+                    "{name} at {w}x{h}: {cell:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn ascii_mode_has_no_box_drawing_or_half_blocks() {
+    for (name, mut d) in every_screen(Lang::En, true, true) {
+        for (w, h) in [(80, 24), (120, 40)] {
+            let s = d.snap(w, h);
+            for c in s.chars() {
+                let box_or_block = ('\u{2500}'..='\u{259F}').contains(&c);
+                assert!(!box_or_block, "{name} at {w}x{h}: {c:?}\n{s}");
+            }
+        }
+    }
+}
