@@ -10,9 +10,9 @@ pub const TOTP_ISSUER: &str = "licencias";
 pub const MAX_PASSWORD_FAILURES: u32 = 5;
 /// How long a lock lasts, in seconds.
 pub const LOCK_SECONDS: i64 = 15 * 60;
-/// Wrong logins (any username) allowed per client address in
-/// [`IP_WINDOW_SECONDS`] before answering 429 `rate_limited`.
-pub const IP_FAILURE_LIMIT: usize = 20;
+/// Default number of wrong logins (any username) allowed per client address
+/// in [`IP_WINDOW_SECONDS`] before answering 429 `rate_limited`.
+pub const IP_FAILURE_LIMIT: usize = 100;
 pub const IP_WINDOW_SECONDS: i64 = 60;
 /// Wrong codes allowed per `mfa_token`.
 pub const MAX_MFA_ATTEMPTS: u32 = 5;

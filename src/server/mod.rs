@@ -70,6 +70,14 @@ impl RunningServer {
         }
     }
 
+    /// Change how many wrong logins one client address may make per minute
+    /// before 429 `rate_limited` (default 100).
+    pub fn set_login_rate_limit(&self, per_minute: usize) {
+        self.shared
+            .login_rate_limit
+            .store(per_minute.max(1), std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Stop accepting, finish in-flight requests (at most 5 s), and return.
     pub async fn shutdown(mut self) {
         self.stop_now().await;
@@ -111,6 +119,7 @@ pub async fn spawn(config: ServerConfig) -> Result<RunningServer, ServerError> {
         policy: config.policy,
         delay: TimeDelta::from_std(config.provisioning_delay).unwrap_or(TimeDelta::MAX),
         persister,
+        login_rate_limit: std::sync::atomic::AtomicUsize::new(auth::IP_FAILURE_LIMIT),
     });
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

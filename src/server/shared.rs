@@ -30,6 +30,8 @@ pub struct Shared {
     pub policy: Policy,
     pub delay: TimeDelta,
     pub persister: Option<Persister>,
+    /// Wrong logins per client address per minute before 429.
+    pub login_rate_limit: std::sync::atomic::AtomicUsize,
 }
 
 impl Shared {

@@ -16,9 +16,9 @@ use crate::api::{
     TokenResponse, UserInfo, VerifyRequest,
 };
 use crate::server::auth::{
-    ACCESS_SECONDS, IP_FAILURE_LIMIT, IP_WINDOW_SECONDS, LOCK_SECONDS, MAX_MFA_ATTEMPTS,
-    MAX_PASSWORD_FAILURES, MFA_TOKEN_SECONDS, REFRESH_SECONDS, burn_password_check, check_code,
-    new_token, new_totp_secret, token_hash, totp_for, verify_password,
+    ACCESS_SECONDS, IP_WINDOW_SECONDS, LOCK_SECONDS, MAX_MFA_ATTEMPTS, MAX_PASSWORD_FAILURES,
+    MFA_TOKEN_SECONDS, REFRESH_SECONDS, burn_password_check, check_code, new_token,
+    new_totp_secret, token_hash, totp_for, verify_password,
 };
 use crate::server::errors::Failure;
 use crate::server::shared::Shared;
@@ -60,11 +60,16 @@ pub async fn login(
     }
 }
 
-fn rate_limited(store: &Store, ip: IpAddr, real: DateTime<Utc>) -> Result<(), Failure> {
+fn rate_limited(
+    store: &Store,
+    ip: IpAddr,
+    real: DateTime<Utc>,
+    limit: usize,
+) -> Result<(), Failure> {
     let Some(times) = store.login_failures.get(&ip) else {
         return Ok(());
     };
-    if times.len() < IP_FAILURE_LIMIT {
+    if times.len() < limit {
         return Ok(());
     }
     let oldest = times.front().copied().unwrap_or(real);
@@ -85,9 +90,12 @@ async fn login_inner(
 ) -> Result<LoginResponse, Failure> {
     let req: LoginRequest = json_body(body)?;
     let username = req.username.trim().to_string();
+    let limit = sh
+        .login_rate_limit
+        .load(std::sync::atomic::Ordering::Relaxed);
     let hash = sh
         .with(|store, ctx| {
-            rate_limited(store, ip, ctx.real)?;
+            rate_limited(store, ip, ctx.real, limit)?;
             match store.users.get_mut(&username) {
                 None => Ok(None),
                 Some(u) => match u.locked_until {
