@@ -487,9 +487,12 @@ impl PortalClient {
         idempotency_key: &str,
     ) -> Result<ChangeOutcome, PortalError> {
         if idempotency_key.trim().is_empty() {
-            return Err(PortalError::InvalidUrl(
-                "a change needs an Idempotency-Key".into(),
-            ));
+            // What the portal would answer; refused before sending.
+            return Err(PortalError::Server {
+                status: 400,
+                code: Some(api::ErrorCode::IdempotencyKeyRequired),
+                message: "a change needs an Idempotency-Key".into(),
+            });
         }
         let mut req = Req::new(
             Method::POST,
@@ -775,10 +778,12 @@ impl PortalClient {
 /// Pages may split one service's subscriptions: join them, keeping order.
 fn merge_services(pages: Vec<api::ServiceDto>) -> Vec<api::ServiceDto> {
     let mut out: Vec<api::ServiceDto> = Vec::with_capacity(pages.len());
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for s in pages {
-        if let Some(existing) = out.iter_mut().find(|e| e.id == s.id) {
-            existing.subscriptions.extend(s.subscriptions);
+        if let Some(&i) = index.get(&s.id) {
+            out[i].subscriptions.extend(s.subscriptions);
         } else {
+            index.insert(s.id.clone(), out.len());
             out.push(s);
         }
     }
