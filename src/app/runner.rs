@@ -108,7 +108,10 @@ impl Shared {
 /// Performs effects; results come back on the channel given to [`Runner::new`].
 pub struct Runner {
     shared: Arc<Shared>,
+    /// One-shot effect tasks.
     tasks: Vec<JoinHandle<()>>,
+    /// Tasks that live as long as the runner (token keeper, store watcher).
+    background: Vec<JoinHandle<()>>,
     tracking: HashMap<String, JoinHandle<()>>,
 }
 
@@ -139,13 +142,12 @@ impl Runner {
             tx,
             persist_user: Mutex::new(None),
         });
-        let mut runner = Self {
+        Self {
             shared: shared.clone(),
             tasks: Vec::new(),
+            background: vec![tokio::spawn(keep_refresh_tokens(shared))],
             tracking: HashMap::new(),
-        };
-        runner.tasks.push(tokio::spawn(keep_refresh_tokens(shared)));
-        runner
+        }
     }
 
     /// The clock results are stamped with.
@@ -167,6 +169,7 @@ impl Runner {
         let sh = self.shared.clone();
         match effect {
             Effect::Quit => {}
+            Effect::ProbeSecretStore => self.background.push(tokio::spawn(watch_store(sh))),
             Effect::TrackOperation {
                 operation_id,
                 sla_seconds,
@@ -205,9 +208,20 @@ impl Runner {
     }
 }
 
+impl Runner {
+    /// Wait until every one-shot effect started so far has finished (its
+    /// message is on the channel). Tracking and background tasks are not
+    /// waited for. For tests and an orderly quit.
+    pub async fn flush(&mut self) {
+        for t in self.tasks.drain(..) {
+            let _ = t.await;
+        }
+    }
+}
+
 impl Drop for Runner {
     fn drop(&mut self) {
-        for t in self.tasks.drain(..) {
+        for t in self.tasks.drain(..).chain(self.background.drain(..)) {
             t.abort();
         }
         for (_, t) in self.tracking.drain() {
@@ -258,17 +272,6 @@ fn session_info(s: portal::Session) -> SessionInfo {
 async fn perform(sh: Arc<Shared>, effect: Effect) {
     let c = &sh.client;
     match effect {
-        Effect::ProbeSecretStore => {
-            let store = sh.store().await;
-            sh.send(Msg::SecretStore { kind: store.kind() });
-            report_store_notice(&sh, store);
-            let mut kinds = store.subscribe_kind();
-            while kinds.changed().await.is_ok() {
-                let kind = *kinds.borrow_and_update();
-                sh.send(Msg::SecretStore { kind });
-                report_store_notice(&sh, store);
-            }
-        }
         Effect::LoadPolicy { id } => {
             let result = c.policy().await.map_err(Failure::from).and_then(|p| {
                 p.to_policy()
@@ -403,7 +406,20 @@ async fn perform(sh: Arc<Shared>, effect: Effect) {
                 }
             }
         }
-        Effect::TrackOperation { .. } | Effect::Quit => {}
+        Effect::ProbeSecretStore | Effect::TrackOperation { .. } | Effect::Quit => {}
+    }
+}
+
+/// Report the store in use, then every change of it (degradation).
+async fn watch_store(sh: Arc<Shared>) {
+    let store = sh.store().await;
+    sh.send(Msg::SecretStore { kind: store.kind() });
+    report_store_notice(&sh, store);
+    let mut kinds = store.subscribe_kind();
+    while kinds.changed().await.is_ok() {
+        let kind = *kinds.borrow_and_update();
+        sh.send(Msg::SecretStore { kind });
+        report_store_notice(&sh, store);
     }
 }
 
