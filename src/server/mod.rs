@@ -108,10 +108,11 @@ impl Drop for RunningServer {
 /// Load the data, bind `config.listen` and serve on a tokio task.
 pub async fn spawn(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let clock = BusinessClock::new(config.clock);
-    let store = config::load_store(&config, clock.now())?;
+    let mut store = config::load_store(&config, clock.now())?;
     let persister = config.state_file.clone().map(Persister::new);
     if let Some(p) = &persister {
         p.write_now(&store)?;
+        store.dirty = false;
     }
     let shared = Arc::new(Shared {
         store: Mutex::new(store),

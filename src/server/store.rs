@@ -208,7 +208,7 @@ impl Store {
             let due = op
                 .submitted_at
                 .checked_add_signed(delay)
-                .unwrap_or(op.submitted_at);
+                .unwrap_or(DateTime::<Utc>::MAX_UTC);
             if now < due {
                 continue;
             }
