@@ -442,6 +442,25 @@ fn mfa_enrol_qr_beside_text() {
 }
 
 #[test]
+fn mfa_enrol_code_checked_locally_first() {
+    let mut d = Driver::new(Lang::En, false, true, true);
+    d.goto_enrol();
+    // Not the current code of this secret (the demo hint shows it): refused
+    // here, with the clock hint, and nothing is sent.
+    let hint = d.model.demo_code_hint().unwrap().0;
+    let wrong = if hint == "000000" { "111111" } else { "000000" };
+    d.typed(wrong);
+    d.code(KeyCode::Enter);
+    assert!(
+        !d.effects.iter().any(|e| matches!(e, Effect::Verify { .. })),
+        "a code that does not match must not be sent"
+    );
+    let s = d.snap(80, 24);
+    assert!(s.contains("clock"), "{s}");
+    snap!("mfa_enrol_clock_off_en_80x24", s);
+}
+
+#[test]
 fn mfa_enrol_too_small_and_ascii_fall_back_to_the_secret_and_uri() {
     let mut d = Driver::new(Lang::En, false, true, true);
     d.goto_enrol();

@@ -68,10 +68,12 @@ pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: 
     let mut lines: Vec<Line> = Vec::new();
     if let Some(msg) = &fallback {
         lines.push(Line::styled(msg.clone(), theme.warn()));
-    } else {
+        lines.push(Line::raw(""));
+    } else if state.error.is_none() {
+        // With an error to show, the intro (already read) makes room for it.
         lines.push(Line::raw(t.label(Label::EnrolIntro)));
+        lines.push(Line::raw(""));
     }
-    lines.push(Line::raw(""));
     lines.push(kv(
         t.label(Label::Issuer),
         enrolment.issuer.as_deref().unwrap_or("-"),
