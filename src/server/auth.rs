@@ -51,18 +51,31 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// The TOTP for a base32 secret: SHA-1, 6 digits, 30 s, skew 1.
+/// The TOTP for a base32 secret: SHA-1, 6 digits, 30 s, skew 1. Spaces,
+/// dashes, padding and lower case are accepted in the secret. Secrets we
+/// create are 160 bits; a loaded secret shorter than RFC 4226's 128 bits
+/// (some authenticator examples use 80) still works.
 pub fn totp_for(secret_base32: &str, account: &str) -> Option<Totp> {
-    let secret = Secret::try_from_base32(secret_base32.trim()).ok()?;
-    Builder::new()
-        .with_secret(secret)
+    let normalized: String = secret_base32
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-' && *c != '=')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    let bytes = Secret::try_from_base32(&normalized).ok()?;
+    if bytes.as_bytes().len() < 10 {
+        return None;
+    }
+    let builder = Builder::new()
+        .with_secret(bytes)
         .with_digits(6)
         .with_step_duration(30)
         .with_skew(1)
         .with_issuer(Some(TOTP_ISSUER))
-        .with_account_name(account.replace(':', "_"))
-        .build()
-        .ok()
+        .with_account_name(account.replace(':', "_"));
+    match builder.clone().build() {
+        Ok(t) => Some(t),
+        Err(_) => Some(builder.build_noncompliant()),
+    }
 }
 
 /// A new random secret (160 bits) as base32, with its otpauth URI.
@@ -109,6 +122,23 @@ mod tests {
         assert_eq!(check_code(&t, &code, now + 90), None);
         assert_eq!(check_code(&t, "12345", now), None);
         assert_eq!(check_code(&t, "+12345", now), None);
+    }
+
+    #[test]
+    fn loaded_secrets_are_read_leniently_but_not_blindly() {
+        let now = 1_800_000_000u64;
+        let short = totp_for("JBSWY3DPEHPK3PXP", "bob").unwrap();
+        let spaced = totp_for("jbsw y3dp ehpk 3pxp", "bob").unwrap();
+        assert_eq!(
+            short.generate(now).to_string(),
+            spaced.generate(now).to_string()
+        );
+        assert!(totp_for("", "bob").is_none());
+        assert!(
+            totp_for("JBSWY3DP", "bob").is_none(),
+            "40 bits is too short"
+        );
+        assert!(totp_for("not base32!", "bob").is_none());
     }
 
     #[test]

@@ -324,7 +324,7 @@ fn parse_user(v: &Value, path: String) -> Result<User, TenantsError> {
             if super::auth::totp_for(s, &username).is_none() {
                 return Err(bad(
                     &o.at("totp_secret"),
-                    "not a valid base32 TOTP secret of at least 128 bits",
+                    "not a valid base32 TOTP secret (at least 80 bits)",
                 ));
             }
             Some(s.to_string())
