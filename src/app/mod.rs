@@ -10,6 +10,7 @@ pub mod keymap;
 pub mod model;
 pub mod msg;
 pub mod runner;
+pub mod terminal;
 pub mod update;
 
 pub use field::TextField;
@@ -18,4 +19,5 @@ pub use keymap::{Action, Binding, Context};
 pub use model::*;
 pub use msg::*;
 pub use runner::{Clock, Runner, RunnerConfig};
+pub use terminal::{AppError, LaunchOptions, run};
 pub use update::update;
