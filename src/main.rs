@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 use licencias::cli::{Cli, Command, DemoOptions, Settings, SettingsError, Target};
-use licencias::{logging, portal, server};
+use licencias::{app, logging, portal, server};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -138,6 +138,21 @@ async fn run_app(
     demo: Option<DemoOptions>,
     client: Option<portal::PortalClient>,
 ) -> Result<(), String> {
-    let _ = (settings, portal_url, demo, client);
-    Err("the terminal interface is not wired yet".into())
+    let opts = app::LaunchOptions {
+        portal_url,
+        demo: demo.as_ref().map(|d| app::DemoInfo {
+            password_hint: true,
+            signed_in: d.signed_in,
+        }),
+        username: settings.username.clone(),
+        lang: settings.lang,
+        ascii: settings.ascii,
+        color: settings.color,
+        secret_store: settings.secret_store,
+        config_path: settings.config_path.clone(),
+        audit_path: None,
+        client,
+        clock: demo.as_ref().and_then(|d| d.clock),
+    };
+    app::run(opts).await.map_err(|e| e.to_string())
 }
