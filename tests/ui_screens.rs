@@ -812,3 +812,112 @@ fn ascii_mode_has_no_box_drawing_or_half_blocks() {
         }
     }
 }
+
+// ------------------------------------------------------------------ bytes per key
+
+/// `n` subscriptions spread over services of 50 each, like `--scale`.
+fn many_services(n: usize) -> Vec<ServiceDto> {
+    let template = services();
+    let rows: Vec<_> = template
+        .iter()
+        .flat_map(|s| s.subscriptions.iter().cloned())
+        .collect();
+    let mut out: Vec<ServiceDto> = Vec::new();
+    for i in 0..n {
+        let mut row = rows[i % rows.len()].clone();
+        row.id = format!("sub-{i:05}");
+        row.name = format!("{} #{i:05}", row.name);
+        if i % 50 == 0 {
+            out.push(ServiceDto {
+                id: format!("svc-{}", i / 50),
+                name: format!("Service {:03}", i / 50),
+                subscriptions: Vec::new(),
+            });
+        }
+        if let Some(last) = out.last_mut() {
+            last.subscriptions.push(row);
+        }
+    }
+    out
+}
+
+/// A writer whose bytes can be read while the backend owns it.
+#[derive(Clone, Default)]
+struct Shared(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl std::io::Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Bytes the crossterm backend writes for one key on the services screen.
+fn bytes_per_key(n: usize, key: Key) -> usize {
+    use ratatui::backend::CrosstermBackend;
+    use ratatui::layout::Rect;
+    use ratatui::{TerminalOptions, Viewport};
+    let mut d = Driver::new(Lang::En, false, true, false);
+    d.goto_verify();
+    d.typed("123456");
+    d.code(KeyCode::Enter);
+    let id = d.find(|e| match e {
+        Effect::Verify { id, .. } => Some(*id),
+        _ => None,
+    });
+    d.send(Msg::Verified {
+        id,
+        result: Ok(SessionInfo {
+            user: UserInfo {
+                username: "demo".into(),
+                display_name: "Demo Admin".into(),
+                tenant: "contoso".into(),
+            },
+            access_expires_at: at("2026-11-27T15:15:00Z"),
+            refresh_expires_at: at("2026-11-28T03:00:00Z"),
+        }),
+    });
+    let id = d.find(|e| match e {
+        Effect::LoadServices { id } => Some(*id),
+        _ => None,
+    });
+    d.send(Msg::ServicesLoaded {
+        id,
+        result: Ok(many_services(n)),
+    });
+    d.resize(120, 40);
+    let out = Shared::default();
+    let mut terminal = Terminal::with_options(
+        CrosstermBackend::new(out.clone()),
+        TerminalOptions {
+            viewport: Viewport::Fixed(Rect::new(0, 0, 120, 40)),
+        },
+    )
+    .unwrap();
+    // Move off the first row so that `k` has somewhere to go.
+    d.key(Key::ch('j'));
+    d.key(Key::ch('j'));
+    terminal
+        .draw(|f| licencias::ui::render(&d.model, f))
+        .unwrap();
+    out.0.borrow_mut().clear();
+    d.key(key);
+    terminal
+        .draw(|f| licencias::ui::render(&d.model, f))
+        .unwrap();
+    let n = out.0.borrow().len();
+    n
+}
+
+#[test]
+fn a_navigation_key_writes_at_most_400_bytes_whatever_the_size_of_the_list() {
+    for key in [Key::ch('j'), Key::ch('k')] {
+        let small = bytes_per_key(100, key);
+        let large = bytes_per_key(10_000, key);
+        assert!(small <= 400, "{key}: {small} bytes with 100 rows");
+        assert!(large <= 400, "{key}: {large} bytes with 10,000 rows");
+    }
+}
