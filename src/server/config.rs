@@ -87,7 +87,7 @@ pub(super) fn load_store(config: &ServerConfig, now: DateTime<Utc>) -> Result<St
     };
     let mut portal =
         tenants::parse(&json, today).map_err(|source| ServerError::Tenants { origin, source })?;
-    tenants::add_generated(&mut portal, config.scale, today);
+    super::scale::add_generated(&mut portal, config.scale, today);
     Ok(Store::from_portal(portal, now, &config.policy))
 }
 

@@ -9,6 +9,7 @@ mod clock;
 mod config;
 mod errors;
 mod routes;
+mod scale;
 mod shared;
 mod store;
 pub mod tenants;
