@@ -405,3 +405,35 @@ async fn plain_http_to_a_remote_portal_is_refused() {
     }
     assert!(portal::PortalClient::new("https://portal.example.com", test_options()).is_ok());
 }
+
+#[tokio::test]
+async fn logout_with_an_expired_access_token_still_ends_the_portal_session() {
+    let srv = demo_server(Duration::from_secs(1)).await;
+    let front = FaultyFront::start(srv.addr()).await;
+    let c = client_for(&front.url, test_options());
+    sign_in(&c).await;
+    let old = c.subscribe_refresh_tokens().borrow().clone().unwrap();
+    // a portal that refuses logout with an expired access token
+    front.plan(
+        "POST",
+        "/auth/logout",
+        Fault::Status {
+            status: 401,
+            code: "token_expired",
+            retry_after: None,
+        },
+        1,
+    );
+    c.logout().await.unwrap();
+    assert!(!c.is_signed_in());
+    // refused once (expired), refreshed, then ended for real
+    assert_eq!(front.count("POST", "/auth/logout"), 2);
+    assert_eq!(front.count("POST", "/auth/refresh"), 1);
+    // neither the old nor (by the second logout) the new pair works
+    let other = client_for(&srv.base_url(), test_options());
+    assert_eq!(
+        other.resume(old).await.unwrap_err(),
+        PortalError::SessionExpired
+    );
+    srv.shutdown().await;
+}

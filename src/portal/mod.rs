@@ -423,14 +423,25 @@ impl PortalClient {
     }
 
     /// `POST /auth/logout`. The local session ends whatever the portal says.
+    /// With an expired access token the session is refreshed first, so the
+    /// portal really ends it (its refresh token stops working too).
     pub async fn logout(&self) -> Result<(), PortalError> {
-        let access = self.lock_tokens().as_ref().map(|t| t.access.clone());
-        let Some(access) = access else {
+        let current = self
+            .lock_tokens()
+            .as_ref()
+            .map(|t| (t.access.clone(), t.generation));
+        let Some((access, generation)) = current else {
             self.clear_tokens();
             return Ok(());
         };
         let req = Req::new(Method::POST, "auth/logout").anonymous();
-        let result = self.send_once(&req, Some(&access)).await;
+        let mut result = self.send_once(&req, Some(&access)).await;
+        if matches!(result, Err(PortalError::SessionExpired))
+            && self.refresh_after(generation).await.is_ok()
+            && let Ok((fresh, _)) = self.current_access()
+        {
+            result = self.send_once(&req, Some(&fresh)).await;
+        }
         self.clear_tokens();
         match result {
             Ok(_) => Ok(()),
