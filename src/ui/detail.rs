@@ -201,19 +201,18 @@ fn fields(
     // The change in progress: the app's tracker when there is one, else the
     // portal's view of it.
     let sla = model.policy.provisioning_sla_seconds;
+    let mut progress: Option<String> = None;
     let pv = if let Some(op) = model.pending_operation_for(&dto.id) {
         let elapsed = u64::try_from(op.elapsed_secs(model.now)).unwrap_or(0);
-        vec![
-            Span::styled(
-                t.pending_operation(op.target_quantity, op.status),
-                theme.warn(),
-            ),
-            Span::raw(format!(
-                "  {} {}",
-                progress_bar(elapsed as f64 / sla.max(1) as f64, 10, theme),
-                t.elapsed_of_sla(elapsed, sla)
-            )),
-        ]
+        progress = Some(format!(
+            "{} {}",
+            progress_bar(elapsed as f64 / sla.max(1) as f64, 10, theme),
+            t.elapsed_of_sla(elapsed, sla)
+        ));
+        vec![Span::styled(
+            t.pending_operation(op.target_quantity, op.status),
+            theme.warn(),
+        )]
     } else if let Some(op) = &dto.pending_operation {
         let elapsed = u64::try_from(
             model
@@ -223,17 +222,18 @@ fn fields(
                 .max(0),
         )
         .unwrap_or(0);
-        vec![
-            Span::styled(
-                t.pending_operation(op.target_quantity, op.status),
-                theme.warn(),
-            ),
-            Span::raw(format!("  {}", t.elapsed_of_sla(elapsed, sla))),
-        ]
+        progress = Some(t.elapsed_of_sla(elapsed, sla));
+        vec![Span::styled(
+            t.pending_operation(op.target_quantity, op.status),
+            theme.warn(),
+        )]
     } else {
         raw(t.label(Label::None).to_string())
     };
     lines.extend(kv(Label::FieldPending, pv));
+    if let Some(p) = progress {
+        lines.push(Line::from(vec![Span::raw(indent.clone()), Span::raw(p)]));
+    }
     lines.extend(kv(
         Label::FieldId,
         vec![Span::styled(dto.id.clone(), theme.dim())],

@@ -179,10 +179,20 @@ fn total(
         theme,
     ));
     match plan {
-        Ok(p) => lines.push(Line::styled(
-            format!("  {}", change_preview(p.from, p.to)),
-            theme.ok(),
-        )),
+        Ok(p) => {
+            lines.push(Line::styled(
+                format!("  {}", change_preview(p.from, p.to)),
+                theme.ok(),
+            ));
+            // Warnings show as soon as they apply; Review asks to tick them.
+            for w in &p.warnings {
+                lines.extend(hanging(
+                    vec![Span::raw("  ")],
+                    vec![Span::styled(t.warning(w), theme.warn())],
+                    width,
+                ));
+            }
+        }
         Err(Refusal::Entry(EntryError::Empty)) => lines.push(Line::styled(
             format!("  {}", t.entry_error(&EntryError::Empty)),
             theme.dim(),
