@@ -12,9 +12,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Timelike, Utc};
-use crossterm::event::{Event, EventStream, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::event::{Event, KeyEvent, KeyEventKind, KeyModifiers};
 use crossterm::{cursor, execute, terminal};
-use futures::{FutureExt, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
@@ -227,6 +226,49 @@ impl Signals {
     }
 }
 
+/// Reads terminal events on a plain thread and forwards them; stops when
+/// `stop` is set or the receiver is gone. (A blocking reader plus a channel
+/// lets the loop drain every pending event with `try_recv` before drawing.)
+struct InputThread {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl InputThread {
+    fn spawn() -> io::Result<(Self, mpsc::UnboundedReceiver<io::Result<Event>>)> {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let (tx, rx) = mpsc::unbounded_channel();
+        let flag = stop.clone();
+        std::thread::Builder::new()
+            .name("licencias-input".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    match crossterm::event::poll(Duration::from_millis(100)) {
+                        Ok(false) => continue,
+                        Ok(true) => {
+                            let ev = crossterm::event::read();
+                            let failed = ev.is_err();
+                            if tx.send(ev).is_err() || failed {
+                                return;
+                            }
+                        }
+                        Err(e) => {
+                            let _ = tx.send(Err(e));
+                            return;
+                        }
+                    }
+                }
+            })?;
+        Ok((Self { stop }, rx))
+    }
+}
+
+impl Drop for InputThread {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 async fn event_loop(
     term: &mut Term,
     model: &mut Model,
@@ -235,7 +277,7 @@ async fn event_loop(
     clock: Clock,
 ) -> Result<(), AppError> {
     let mut signals = Signals::new()?;
-    let mut events = EventStream::new();
+    let (_input, mut events) = InputThread::spawn()?;
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
@@ -265,20 +307,22 @@ async fn event_loop(
             model.dirty = false;
         }
         tokio::select! {
-            ev = events.next() => {
-                match ev {
-                    Some(Ok(ev)) => {
-                        if let Some(msg) = event_msg(ev, clock.now()) {
-                            apply(model, runner, msg);
+            ev = events.recv() => {
+                let mut next = ev;
+                // Apply every event already waiting, then draw once.
+                loop {
+                    match next {
+                        Some(Ok(ev)) => {
+                            if let Some(msg) = event_msg(ev, clock.now()) {
+                                apply(model, runner, msg);
+                            }
                         }
+                        Some(Err(e)) => return Err(AppError::Terminal(e)),
+                        None => return Ok(()),
                     }
-                    Some(Err(e)) => return Err(AppError::Terminal(e)),
-                    None => return Ok(()),
-                }
-                // Drain every key already waiting before drawing once.
-                while let Some(Some(Ok(ev))) = events.next().now_or_never() {
-                    if let Some(msg) = event_msg(ev, clock.now()) {
-                        apply(model, runner, msg);
+                    match events.try_recv() {
+                        Ok(ev) => next = Some(ev),
+                        Err(_) => break,
                     }
                 }
             }
