@@ -272,43 +272,61 @@ async fn garbage_and_wrong_shapes_are_decode_errors() {
     srv.shutdown().await;
 }
 
+/// A client with `opts` on the same session (resumed from `c`'s refresh
+/// token, so signing in is not subject to the short timeouts under test).
+async fn twin(front: &FaultyFront, c: &PortalClient, opts: ClientOptions) -> PortalClient {
+    let token = c.subscribe_refresh_tokens().borrow().clone().unwrap();
+    let twin = client_for(&front.url, opts);
+    twin.resume(token).await.unwrap();
+    twin
+}
+
 #[tokio::test]
 async fn slow_answers_time_out() {
-    let opts = ClientOptions {
-        request_timeout: Duration::from_millis(500),
-        max_retries: 0,
-        ..test_options()
-    };
-    let (srv, front, c) = setup(opts).await;
+    let (srv, front, c) = setup(test_options()).await;
+    let impatient = twin(
+        &front,
+        &c,
+        ClientOptions {
+            request_timeout: Duration::from_secs(1),
+            max_retries: 0,
+            ..test_options()
+        },
+    )
+    .await;
     front.plan(
         "GET",
         "/subscriptions/",
-        Fault::Slow(Duration::from_secs(2)),
+        Fault::Slow(Duration::from_secs(4)),
         1,
     );
     assert_eq!(
-        c.subscription("sub-bs").await.unwrap_err(),
+        impatient.subscription("sub-bs").await.unwrap_err(),
         PortalError::Timeout
     );
     assert!(PortalError::Timeout.is_transient());
-    srv.shutdown().await;
 
-    let opts = ClientOptions {
-        request_timeout: Duration::from_millis(500),
-        max_retries: 2,
-        ..test_options()
-    };
-    let (srv, front, c) = setup(opts).await;
+    let patient = twin(
+        &front,
+        &impatient,
+        ClientOptions {
+            request_timeout: Duration::from_secs(1),
+            max_retries: 2,
+            ..test_options()
+        },
+    )
+    .await;
     front.plan(
         "GET",
         "/subscriptions/",
-        Fault::Slow(Duration::from_secs(2)),
+        Fault::Slow(Duration::from_secs(4)),
         1,
     );
     assert!(
-        c.subscription("sub-bs").await.is_ok(),
+        patient.subscription("sub-bs").await.is_ok(),
         "retried after the timeout"
     );
+    assert!(front.count("GET", "/subscriptions/") >= 3);
     srv.shutdown().await;
 }
 
@@ -368,4 +386,45 @@ async fn tracking_survives_transient_poll_failures() {
         PortalError::NotFound
     );
     srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_server_restart_between_submit_and_poll_loses_nothing() {
+    let dir = std::env::temp_dir().join(format!("licencias-restart-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let state = dir.join("state.json");
+    let config = || licencias::server::ServerConfig {
+        provisioning_delay: Duration::from_secs(2),
+        state_file: Some(state.clone()),
+        ..licencias::server::ServerConfig::default()
+    };
+    let first = licencias::server::spawn(config()).await.unwrap();
+    let front = FaultyFront::start(first.addr()).await;
+    let c = client_for(&front.url, test_options());
+    sign_in(&c).await;
+    let (req, from) = increase_now(&c, "sub-bs", 4).await;
+    let k = key();
+    let op = match c.submit_change("sub-bs", &req, &k).await.unwrap() {
+        ChangeOutcome::Accepted(op) => op,
+        other => panic!("{other:?}"),
+    };
+    first.shutdown().await;
+
+    // while the portal is down: a typed, transient error
+    let down = c.operation(&op.id).await.unwrap_err();
+    assert!(down.is_transient(), "{down:?}");
+
+    let second = licencias::server::spawn(config()).await.unwrap();
+    front.set_upstream(second.addr());
+    // the session, the operation and the idempotency record survived
+    match c.submit_change("sub-bs", &req, &k).await.unwrap() {
+        ChangeOutcome::Accepted(again) => assert_eq!(again.id, op.id),
+        other => panic!("{other:?}"),
+    }
+    let done = track_operation(&c, &op.id, Duration::from_secs(300), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(done.status, OperationStatus::Succeeded);
+    assert_eq!(c.subscription("sub-bs").await.unwrap().quantity, from + 4);
+    second.shutdown().await;
 }

@@ -109,6 +109,7 @@ struct FrontState {
 pub struct FaultyFront {
     pub url: String,
     state: Arc<Mutex<FrontState>>,
+    upstream: Arc<Mutex<std::net::SocketAddr>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -123,19 +124,27 @@ impl FaultyFront {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let state = Arc::new(Mutex::new(FrontState::default()));
+        let upstream = Arc::new(Mutex::new(upstream));
         let st = Arc::clone(&state);
+        let up = Arc::clone(&upstream);
         let task = tokio::spawn(async move {
             loop {
                 let Ok((conn, _)) = listener.accept().await else {
                     return;
                 };
                 let st = Arc::clone(&st);
+                let up = Arc::clone(&up);
                 tokio::spawn(async move {
-                    let _ = handle(conn, upstream, st).await;
+                    let _ = handle(conn, up, st).await;
                 });
             }
         });
-        FaultyFront { url, state, task }
+        FaultyFront {
+            url,
+            state,
+            upstream,
+            task,
+        }
     }
 
     pub fn plan(
@@ -151,6 +160,11 @@ impl FaultyFront {
             fault,
             times,
         });
+    }
+
+    /// Point the front at another server (a restarted one).
+    pub fn set_upstream(&self, addr: std::net::SocketAddr) {
+        *self.upstream.lock().unwrap() = addr;
     }
 
     pub fn seen(&self) -> Vec<Seen> {
@@ -283,11 +297,12 @@ fn synthetic(status: u16, extra_headers: &str, body: &[u8]) -> Vec<u8> {
 
 async fn handle(
     mut conn: TcpStream,
-    upstream: std::net::SocketAddr,
+    upstream: Arc<Mutex<std::net::SocketAddr>>,
     state: Arc<Mutex<FrontState>>,
 ) -> std::io::Result<()> {
     let mut buf = Vec::new();
     while let Some(req) = read_message(&mut conn, &mut buf, false).await? {
+        let upstream = *upstream.lock().unwrap();
         let line = req.first_line();
         let mut parts = line.split_whitespace();
         let method = parts.next().unwrap_or("").to_string();
