@@ -388,7 +388,9 @@ async fn perform(sh: Arc<Shared>, effect: Effect) {
                 report_store_notice(&sh, store);
             }
         }
-        Effect::AppendAudit(record) => {
+        Effect::AppendAudit(mut record) => {
+            // Audit lines carry the wall-clock time they were written.
+            record.time = Utc::now();
             if let Err(f) = append_audit(&sh, record).await {
                 sh.send(Msg::AuditFailed { failure: f });
             }
@@ -468,8 +470,9 @@ async fn submit_change(
     idempotency_key: &str,
     audit: AuditEntry,
 ) -> Result<ChangeOutcome, Failure> {
+    // Audit lines carry the wall-clock time they were written.
     let mut record = audit;
-    record.time = sh.clock.now();
+    record.time = Utc::now();
     record.status = AuditStatus::Submitted;
     // Not recorded, not sent.
     append_audit(sh, record.clone()).await?;
@@ -478,7 +481,7 @@ async fn submit_change(
         .submit_change(subscription_id, request, idempotency_key)
         .await;
     let mut line = record;
-    line.time = sh.clock.now();
+    line.time = Utc::now();
     match &result {
         Ok(portal::ChangeOutcome::Accepted(op)) => {
             line.status = AuditStatus::Accepted;
