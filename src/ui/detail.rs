@@ -8,12 +8,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::api::SubscriptionDto;
-use crate::app::{DetailState, Model};
+use crate::app::{Action, Context, DetailState, Model};
 use crate::domain::WindowStatus;
 use crate::i18n::{Catalog, Label};
 
 use super::theme::Theme;
-use super::widgets::{hanging, progress_bar};
+use super::widgets::{char_keys, hanging, progress_bar};
 
 pub fn render(
     model: &Model,
@@ -60,9 +60,15 @@ pub fn render(
         lines.push(Line::from(vec![
             Span::styled(t.label(Label::CancelScheduledQuestion), theme.warn()),
             Span::raw("  "),
-            Span::styled("y", theme.key()),
+            Span::styled(
+                char_keys(Context::DetailConfirmCancel, Action::Yes),
+                theme.key(),
+            ),
             Span::raw(format!(" {}  ", t.label(Label::KeyYes))),
-            Span::styled("n", theme.key()),
+            Span::styled(
+                char_keys(Context::DetailConfirmCancel, Action::No),
+                theme.key(),
+            ),
             Span::raw(format!(" {}", t.label(Label::KeyNo))),
         ]));
     } else if state.cancel_request.is_some() {

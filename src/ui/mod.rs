@@ -78,7 +78,10 @@ pub fn render(model: &Model, frame: &mut Frame) {
     }
 
     let ctx = model.context();
-    frame.render_widget(Paragraph::new(widgets::hints_line(ctx, t, &theme)), hints);
+    frame.render_widget(
+        Paragraph::new(widgets::hints_line(ctx, t, &theme, usize::from(area.width))),
+        hints,
+    );
     widgets::status_bar(model, t, &theme, status, frame);
     widgets::toasts(model, t, &theme, main, frame);
     if model.help {

@@ -42,17 +42,39 @@ pub fn truncate(s: &str, width: usize, theme: &Theme) -> String {
     out
 }
 
-/// One-line key hints of a context: `Enter open  / filter  ? help`.
-pub fn hints_line(ctx: Context, t: &dyn Catalog, theme: &Theme) -> Line<'static> {
+/// One-line key hints of a context: `Enter open  / filter  ? help`. Hints
+/// that do not fit in `width` are left out whole (the help overlay has all).
+pub fn hints_line(ctx: Context, t: &dyn Catalog, theme: &Theme, width: usize) -> Line<'static> {
     let mut spans = Vec::new();
+    let mut used = 0usize;
     for b in keymap::hints(ctx) {
-        if !spans.is_empty() {
+        let key = b.key.to_string();
+        let label = format!(" {}", t.label(b.label));
+        let sep = if spans.is_empty() { 0 } else { 2 };
+        let w = sep + key.chars().count() + label.chars().count();
+        if used + w > width {
+            continue;
+        }
+        if sep > 0 {
             spans.push(Span::raw("  "));
         }
-        spans.push(Span::styled(b.key.to_string(), theme.key()));
-        spans.push(Span::styled(format!(" {}", t.label(b.label)), theme.dim()));
+        spans.push(Span::styled(key, theme.key()));
+        spans.push(Span::styled(label, theme.dim()));
+        used += w;
     }
     Line::from(spans)
+}
+
+/// The keys bound to `action` in `ctx` that are plain characters, as
+/// `y/s`, for prompts written in sentences.
+pub fn char_keys(ctx: Context, action: crate::app::Action) -> String {
+    keymap::bindings(ctx)
+        .iter()
+        .filter(|b| b.action == action)
+        .filter(|b| matches!(b.key.code, crate::app::KeyCode::Char(_)))
+        .map(|b| b.key.to_string())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 fn keyring_label(kind: StoreKind) -> Label {

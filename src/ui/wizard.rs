@@ -345,16 +345,19 @@ fn review_lines(
             focus(ReviewFocus::Confirm),
             theme,
         ),
-        Span::raw("  "),
-        Span::styled(
+    ]));
+    lines.extend(hanging(
+        vec![Span::raw("    ")],
+        vec![Span::styled(
             t.label(if ready {
                 Label::ConfirmReady
             } else {
                 Label::ConfirmDisabled
             }),
             if ready { theme.ok() } else { theme.dim() },
-        ),
-    ]));
+        )],
+        width,
+    ));
 }
 
 /// d. The tracker: elapsed time against the provisioning SLA, the state and
