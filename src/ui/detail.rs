@@ -5,7 +5,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use crate::api::SubscriptionDto;
 use crate::app::{Action, Context, DetailState, Model};
@@ -13,7 +13,7 @@ use crate::domain::WindowStatus;
 use crate::i18n::{Catalog, Label};
 
 use super::theme::Theme;
-use super::widgets::{char_keys, hanging, progress_bar};
+use super::widgets::{centered, char_keys, hanging, progress_bar};
 
 pub fn render(
     model: &Model,
@@ -55,26 +55,48 @@ pub fn render(
             theme.error(),
         ));
     }
-    if state.confirm_cancel {
-        lines.push(Line::raw(""));
-        lines.push(Line::from(vec![
-            Span::styled(t.label(Label::CancelScheduledQuestion), theme.warn()),
-            Span::raw("  "),
-            Span::styled(
-                char_keys(Context::DetailConfirmCancel, Action::Yes),
-                theme.key(),
-            ),
-            Span::raw(format!(" {}  ", t.label(Label::KeyYes))),
-            Span::styled(
-                char_keys(Context::DetailConfirmCancel, Action::No),
-                theme.key(),
-            ),
-            Span::raw(format!(" {}", t.label(Label::KeyNo))),
-        ]));
-    } else if state.cancel_request.is_some() {
+    if state.cancel_request.is_some() {
         lines.push(Line::styled(t.label(Label::Loading), theme.dim()));
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    if state.confirm_cancel {
+        confirm_cancel(t, theme, area, frame);
+    }
+}
+
+/// The question before cancelling the scheduled change, as a dialog over
+/// the detail so it is never cut off.
+fn confirm_cancel(t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let w = area.width.min(64);
+    let inner_w = usize::from(w.saturating_sub(4));
+    let mut lines = hanging(
+        Vec::new(),
+        vec![Span::styled(
+            t.label(Label::CancelScheduledQuestion),
+            theme.warn(),
+        )],
+        inner_w,
+    );
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::styled(
+            char_keys(Context::DetailConfirmCancel, Action::Yes),
+            theme.key(),
+        ),
+        Span::raw(format!(" {}   ", t.label(Label::KeyYes))),
+        Span::styled(
+            char_keys(Context::DetailConfirmCancel, Action::No),
+            theme.key(),
+        ),
+        Span::raw(format!(" {}", t.label(Label::KeyNo))),
+    ]));
+    let h = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let rect = centered(area, w, h);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines).block(theme.block(format!(" {} ", t.label(Label::FieldScheduled)))),
+        rect,
+    );
 }
 
 fn fields(
@@ -244,13 +266,4 @@ fn fields(
         Label::FieldId,
         vec![Span::styled(dto.id.clone(), theme.dim())],
     ));
-    lines.push(Line::raw(""));
-    lines.push(Line::from(vec![
-        Span::styled("c", theme.key()),
-        Span::raw(format!(
-            " {}: {}",
-            t.label(Label::Change),
-            t.label(Label::ChangeHint)
-        )),
-    ]));
 }
