@@ -64,7 +64,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             id,
             subscription_id,
             result,
-        } => on_subscription(model, id, &subscription_id, result),
+        } => on_subscription(model, id, &subscription_id, result, &mut fx),
         Msg::ChangeSubmitted { id, result } => on_change_submitted(model, id, result, &mut fx),
         Msg::ScheduledChangeCancelled {
             id,
@@ -875,6 +875,7 @@ fn on_subscription(
     id: RequestId,
     subscription_id: &str,
     result: Result<SubscriptionDto, Failure>,
+    fx: &mut Vec<Effect>,
 ) {
     if !model.finish(id) {
         return;
@@ -894,11 +895,44 @@ fn on_subscription(
     }
     model.dirty = true;
     match result {
-        Ok(dto) if dto.id == subscription_id => cache(model, dto),
+        Ok(dto) if dto.id == subscription_id => {
+            adopt_pending_operation(model, &dto, fx);
+            cache(model, dto);
+        }
         Ok(_) => {}
         Err(e) if needs_login(&e) => expire_session(model),
         Err(_) => {}
     }
+}
+
+/// A pending operation shown in a detail but not tracked here (confirmed in
+/// another session, or before a restart): track it too, so the detail and
+/// the status bar follow it. It gets no audit lines: this session did not
+/// confirm it.
+fn adopt_pending_operation(model: &mut Model, dto: &SubscriptionDto, fx: &mut Vec<Effect>) {
+    let Some(p) = &dto.pending_operation else {
+        return;
+    };
+    if p.status != OperationStatus::Pending || model.operation(&p.id).is_some() {
+        return;
+    }
+    model.operations.push(OperationTracker {
+        operation_id: p.id.clone(),
+        subscription_id: dto.id.clone(),
+        subscription_name: dto.name.clone(),
+        from: dto.quantity,
+        target_quantity: p.target_quantity,
+        submitted_at: p.submitted_at,
+        status: OperationStatus::Pending,
+        completed_at: None,
+        error: None,
+        idempotency_key: String::new(),
+        approval_reference: None,
+    });
+    fx.push(Effect::TrackOperation {
+        operation_id: p.id.clone(),
+        sla_seconds: model.policy.provisioning_sla_seconds,
+    });
 }
 
 fn detail_action(model: &mut Model, action: Action, fx: &mut Vec<Effect>) {
@@ -1370,30 +1404,33 @@ fn on_operation(model: &mut Model, op: &OperationDto, fx: &mut Vec<Effect>) {
     }
     let t = t.clone();
     let succeeded = op.status == OperationStatus::Succeeded;
-    fx.push(Effect::AppendAudit(AuditEntry {
-        time: model.now,
-        portal: model.portal_url.clone(),
-        user: model
-            .session
-            .info()
-            .map(|i| i.user.username.clone())
-            .or_else(|| model.data_owner.clone())
-            .unwrap_or_default(),
-        subscription: t.subscription_id.clone(),
-        from: t.from,
-        to: t.target_quantity,
-        effective: crate::api::EffectiveDto::Now,
-        effective_date: None,
-        approval_reference: t.approval_reference.clone(),
-        idempotency_key: t.idempotency_key.clone(),
-        operation_id: Some(t.operation_id.clone()),
-        status: if succeeded {
-            AuditStatus::Succeeded
-        } else {
-            AuditStatus::Failed
-        },
-        detail: None,
-    }));
+    // Only changes confirmed in this session have a key and audit lines.
+    if !t.idempotency_key.is_empty() {
+        fx.push(Effect::AppendAudit(AuditEntry {
+            time: model.now,
+            portal: model.portal_url.clone(),
+            user: model
+                .session
+                .info()
+                .map(|i| i.user.username.clone())
+                .or_else(|| model.data_owner.clone())
+                .unwrap_or_default(),
+            subscription: t.subscription_id.clone(),
+            from: t.from,
+            to: t.target_quantity,
+            effective: crate::api::EffectiveDto::Now,
+            effective_date: None,
+            approval_reference: t.approval_reference.clone(),
+            idempotency_key: t.idempotency_key.clone(),
+            operation_id: Some(t.operation_id.clone()),
+            status: if succeeded {
+                AuditStatus::Succeeded
+            } else {
+                AuditStatus::Failed
+            },
+            detail: None,
+        }));
+    }
     model.toast(
         if succeeded {
             ToastLevel::Success

@@ -1181,3 +1181,49 @@ fn totp_codes_follow_real_time_when_the_business_clock_is_pinned() {
         [Effect::Verify { .. }]
     ));
 }
+
+#[test]
+fn a_pending_operation_seen_in_a_detail_is_tracked_without_audit_lines() {
+    let mut sub = dto("s1", 10, 1, INSIDE);
+    sub.pending_operation = Some(crate::api::PendingOperationDto {
+        id: "op-old".into(),
+        target_quantity: 14,
+        submitted_at: at(INSIDE),
+        status: OperationStatus::Pending,
+    });
+    let mut t = T::signed_in(INSIDE, vec![sub.clone()]);
+    let fx = t.code(KeyCode::Enter);
+    let Effect::LoadSubscription { id, .. } = &fx[0] else {
+        panic!()
+    };
+    let fx = t.send(Msg::SubscriptionLoaded {
+        id: *id,
+        subscription_id: "s1".into(),
+        result: Ok(sub.clone()),
+    });
+    assert!(
+        matches!(&fx[..], [Effect::TrackOperation { operation_id, .. }] if operation_id == "op-old")
+    );
+    assert_eq!(t.m.pending_operations(), 1);
+    // Loading it again does not track it twice.
+    let fx = t.ch('r');
+    let Effect::LoadSubscription { id, .. } = &fx[0] else {
+        panic!()
+    };
+    let fx = t.send(Msg::SubscriptionLoaded {
+        id: *id,
+        subscription_id: "s1".into(),
+        result: Ok(sub),
+    });
+    assert!(fx.is_empty());
+    let fx = t.send(Msg::OperationFinished {
+        operation_id: "op-old".into(),
+        result: Ok(op("op-old", OperationStatus::Succeeded, 14)),
+        now: at(INSIDE),
+    });
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::AppendAudit(_))),
+        "{fx:?}"
+    );
+    assert_eq!(t.m.pending_operations(), 0);
+}
