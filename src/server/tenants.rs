@@ -8,6 +8,8 @@ use serde_json::{Map, Value};
 
 use crate::domain::{self, Billing, Quantity, ScheduledChange, Status, Subscription, Term};
 
+pub use super::scale::add_generated;
+
 /// The demo data (`assets/demo-tenant.json`), with dates relative to the clock.
 pub const DEMO_JSON: &str = include_str!("../../assets/demo-tenant.json");
 
@@ -653,7 +655,7 @@ mod tests {
             .iter()
             .map(|s| s.subscriptions.len())
             .sum();
-        crate::server::scale::add_generated(&mut p, 250, today);
+        add_generated(&mut p, 250, today);
         let after: usize = p.tenants[0]
             .services
             .iter()
