@@ -77,9 +77,13 @@ pub fn render(model: &Model, frame: &mut Frame) {
         }
     }
 
-    let ctx = model.context();
     frame.render_widget(
-        Paragraph::new(widgets::hints_line(ctx, t, &theme, usize::from(area.width))),
+        Paragraph::new(widgets::hints_line(
+            model,
+            t,
+            &theme,
+            usize::from(area.width),
+        )),
         hints,
     );
     widgets::status_bar(model, t, &theme, status, frame);

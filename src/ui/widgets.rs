@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use crate::app::keymap::{self, Context};
-use crate::app::{Model, StoreKind, TextField, ToastLevel};
+use crate::app::{Action, Model, Screen, StoreKind, TextField, ToastLevel};
 use crate::i18n::{Catalog, Label};
 
 use super::theme::Theme;
@@ -42,14 +42,25 @@ pub fn truncate(s: &str, width: usize, theme: &Theme) -> String {
     out
 }
 
-/// One-line key hints of a context: `Enter open  / filter  ? help`. Hints
-/// that do not fit in `width` are left out whole (the help overlay has all).
-pub fn hints_line(ctx: Context, t: &dyn Catalog, theme: &Theme, width: usize) -> Line<'static> {
+/// One-line key hints of a context: `Enter open  / filter  ? help`. Keys
+/// that do nothing right now (no offer to take, nothing scheduled to
+/// cancel) are not hinted; the offer's hint says what it does. Hints that
+/// do not fit in `width` are left out whole (the help overlay has all).
+pub fn hints_line(model: &Model, t: &dyn Catalog, theme: &Theme, width: usize) -> Line<'static> {
+    let ctx = model.context();
     let mut spans = Vec::new();
     let mut used = 0usize;
     for b in keymap::hints(ctx) {
+        let label = match b.action {
+            Action::TakeOffer => match model.wizard().and_then(|w| w.offer()) {
+                Some(offer) => t.total_offer(&offer),
+                None => continue,
+            },
+            Action::CancelScheduled if !has_scheduled_change(model) => continue,
+            _ => t.label(b.label).to_string(),
+        };
         let key = b.key.to_string();
-        let label = format!(" {}", t.label(b.label));
+        let label = format!(" {label}");
         let sep = if spans.is_empty() { 0 } else { 2 };
         let w = sep + key.chars().count() + label.chars().count();
         if used + w > width {
@@ -65,9 +76,19 @@ pub fn hints_line(ctx: Context, t: &dyn Catalog, theme: &Theme, width: usize) ->
     Line::from(spans)
 }
 
+/// Whether the detail on screen shows a scheduled change.
+fn has_scheduled_change(model: &Model) -> bool {
+    match model.screen() {
+        Screen::Detail(d) => model
+            .subscription(&d.subscription_id)
+            .is_some_and(|s| s.scheduled_change.is_some()),
+        _ => false,
+    }
+}
+
 /// The keys bound to `action` in `ctx` that are plain characters, as
 /// `y/s`, for prompts written in sentences.
-pub fn char_keys(ctx: Context, action: crate::app::Action) -> String {
+pub fn char_keys(ctx: Context, action: Action) -> String {
     keymap::bindings(ctx)
         .iter()
         .filter(|b| b.action == action)
