@@ -6,7 +6,9 @@
 mod app_support;
 
 use app_support::{App, Fault};
-use licencias::app::{Context, DoneOutcome, Failure, Key, WizardError, WizardStep};
+use licencias::app::{
+    Context, DoneOutcome, Failure, Key, LoginReason, Session, WizardError, WizardStep,
+};
 use licencias::audit::{AuditLog, AuditStatus};
 use licencias::domain::Effective;
 
@@ -145,5 +147,49 @@ async fn garbage_and_server_errors_on_the_listing_are_shown_and_refresh_recovers
     })
     .await;
     assert_eq!(app.m.services.rows.len(), rows);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_refresh_goes_back_to_login_and_the_wizard_survives_it() {
+    let mut app = ready_to_confirm().await;
+    let front = app.front.as_ref().unwrap();
+    front.plan(
+        "POST",
+        "/auth/refresh",
+        Fault::Status {
+            status: 401,
+            code: "invalid_refresh_token",
+            retry_after: None,
+        },
+        5,
+    );
+    app.srv.expire_access_tokens();
+    app.enter();
+    app.until("the session to end", |m| !m.session.is_logged_in())
+        .await;
+    let Session::LoggedOut(form) = &app.m.session else {
+        panic!("{:?}", app.m.session)
+    };
+    assert_eq!(form.reason, Some(LoginReason::SessionExpired));
+    assert_eq!(form.username.value(), "demo");
+    assert_eq!(app.m.stack.len(), 3, "services, detail and wizard kept");
+    let w = app.m.wizard().unwrap();
+    assert_eq!(w.error, Some(WizardError::Failed(Failure::SessionExpired)));
+    assert!(matches!(w.step, WizardStep::Review(_)));
+    assert!(app.m.operations.is_empty(), "nothing was applied");
+    app.front.as_ref().unwrap().clear_plans();
+    app.sign_in_again().await;
+    // Back exactly where the user was, with everything typed.
+    assert_eq!(app.m.context(), Context::WizardReview);
+    let w = app.m.wizard().unwrap();
+    assert_eq!(w.input.entry.value(), "12");
+    assert_eq!(w.input.reference.value(), "INC-9");
+    app.enter();
+    let DoneOutcome::Applied(op) = app.until_done().await else {
+        panic!()
+    };
+    assert_eq!(op.target_quantity, 12);
+    assert_eq!(app.m.operations.len(), 1);
     app.stop().await;
 }

@@ -40,6 +40,9 @@ pub struct App {
     pub srv: RunningServer,
     pub audit: PathBuf,
     pub front: Option<FaultyFront>,
+    /// The otpauth URI received at enrolment, and the last code typed.
+    pub otpauth: Option<String>,
+    pub last_code: Option<String>,
 }
 
 pub fn start_instant() -> DateTime<Utc> {
@@ -118,6 +121,8 @@ impl App {
             srv,
             audit,
             front,
+            otpauth: None,
+            last_code: None,
         };
         let now = app.clock.now();
         app.dispatch(Msg::Started { now });
@@ -185,6 +190,8 @@ impl App {
         let uri = s.enrolment.as_ref().unwrap().otpauth_uri.clone();
         let totp = totp_rs::Totp::from_url(&uri).expect("a valid otpauth URI");
         let code = totp.generate_current().to_string();
+        self.otpauth = Some(uri);
+        self.last_code = Some(code.clone());
         self.typed(&code);
         self.enter();
         self.until("signed in with the services listed", |m| {
@@ -192,6 +199,34 @@ impl App {
         })
         .await;
         assert_eq!(self.m.context(), Context::Services);
+    }
+
+    /// Sign in again on the login form (enrolled user): password, then a
+    /// TOTP code of a later time step than the last one used (the portal
+    /// refuses a reused code).
+    pub async fn sign_in_again(&mut self) {
+        assert_eq!(self.m.context(), Context::Login);
+        self.typed(server::DEMO_PASSWORD);
+        self.enter();
+        self.until(
+            "the verification step",
+            |m| matches!(&m.session, Session::MfaVerify(s) if s.request.is_none()),
+        )
+        .await;
+        let uri = self.otpauth.clone().expect("enrolled in this test");
+        let totp = totp_rs::Totp::from_url(&uri).expect("a valid otpauth URI");
+        let code = loop {
+            let code = totp.generate_current().to_string();
+            if Some(&code) != self.last_code.as_ref() {
+                break code;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        };
+        self.last_code = Some(code.clone());
+        self.typed(&code);
+        self.enter();
+        self.until("signed in again", |m| m.session.is_logged_in())
+            .await;
     }
 
     /// Filter the list to `id`, open it, wait for the detail.
