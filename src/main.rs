@@ -50,7 +50,7 @@ async fn run_serve(args: server::ServeArgs, level: logging::LogLevel) -> ExitCod
 }
 
 async fn run_tui(cli: Cli) -> ExitCode {
-    let settings = match cli.resolve() {
+    let mut settings = match cli.resolve() {
         Ok(s) => s,
         Err(SettingsError::Usage(e)) => e.exit(),
         Err(SettingsError::Config(e)) => {
@@ -58,12 +58,15 @@ async fn run_tui(cli: Cli) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if let Target::Remote { url } = &settings.target
-        && let Err(e) = portal::normalize_base_url(url)
-    {
-        Cli::command()
-            .error(clap::error::ErrorKind::ValueValidation, e.to_string())
-            .exit();
+    // Refuse a bad or plain-http remote URL before anything starts, and use
+    // the normalised form everywhere (the secret store keys on it).
+    if let Target::Remote { url } = &mut settings.target {
+        match portal::normalize_base_url(url) {
+            Ok(normalised) => *url = normalised,
+            Err(e) => Cli::command()
+                .error(clap::error::ErrorKind::ValueValidation, e.to_string())
+                .exit(),
+        }
     }
     let _log = match logging::init(settings.log_level) {
         Ok(g) => Some(g),
