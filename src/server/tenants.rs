@@ -72,9 +72,22 @@ impl<'a> Obj<'a> {
         let obj = Self { map, path };
         for key in obj.map.keys() {
             if !allowed.contains(&key.as_str()) {
+                let simple = !key.is_empty()
+                    && key
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$');
+                // An odd key is named in the message, not spliced into the path.
+                let (path, name) = if simple {
+                    (obj.at(key), String::new())
+                } else {
+                    (obj.path.clone(), format!(" {key:?}"))
+                };
                 return Err(bad(
-                    &obj.at(key),
-                    format!("unknown field (expected one of: {})", allowed.join(", ")),
+                    &path,
+                    format!(
+                        "unknown field{name} (expected one of: {})",
+                        allowed.join(", ")
+                    ),
                 ));
             }
         }
@@ -217,7 +230,20 @@ pub fn parse_date(s: &str, today: NaiveDate) -> Option<NaiveDate> {
 /// in the portal zone (for relative dates).
 pub fn parse(json: &str, today: NaiveDate) -> Result<Portal, TenantsError> {
     let root: Value = serde_json::from_str(json).map_err(|e| TenantsError::Json(e.to_string()))?;
-    let root = Obj::new(&root, String::new(), &["tenants", "$schema", "_comment"])?;
+    // Other top-level keys (comments, a schema link) are ignored.
+    let map = root.as_object().ok_or_else(|| {
+        bad(
+            "tenants",
+            format!(
+                "the file must be a JSON object with a \"tenants\" array, got {}",
+                kind(&root)
+            ),
+        )
+    })?;
+    let root = Obj {
+        map,
+        path: String::new(),
+    };
     let list = root.array("tenants")?;
     if list.is_empty() {
         return Err(bad("tenants", "at least one tenant is required"));
@@ -576,6 +602,20 @@ mod tests {
             parse("{", d("2026-11-25")),
             Err(TenantsError::Json(_))
         ));
+        for root in ["5", "[]", "{}", r#"{"tenant": []}"#] {
+            match parse(root, d("2026-11-25")) {
+                Err(TenantsError::Field { path, .. }) => assert_eq!(path, "tenants", "{root}"),
+                other => panic!("{root}: {other:?}"),
+            }
+        }
+        let odd = file(SUB).replace("\"id\":\"contoso\"", "\"id\":\"contoso\",\"a..b\":1");
+        match parse(&odd, d("2026-11-25")) {
+            Err(TenantsError::Field { path, message }) => {
+                assert_eq!(path, "tenants[0]");
+                assert!(message.contains("a..b"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
