@@ -767,7 +767,9 @@ impl PortalClient {
         if let Some(body) = &req.body {
             builder = builder
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(body.to_vec());
+                // The body may hold a password, a code or a refresh token:
+                // the copy handed to the HTTP stack is zeroized when dropped.
+                .body(bytes::Bytes::from_owner(body.clone()));
         }
         tracing::debug!(method = %req.method, path = %req.path, "portal request");
         let response = builder.send().await.map_err(transport_error)?;
