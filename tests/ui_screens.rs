@@ -809,6 +809,8 @@ fn ascii_mode_has_no_box_drawing_or_half_blocks() {
                 let box_or_block = ('\u{2500}'..='\u{259F}').contains(&c);
                 assert!(!box_or_block, "{name} at {w}x{h}: {c:?}\n{s}");
             }
+            // In English nothing else needs more than ASCII either.
+            assert!(s.is_ascii(), "{name} at {w}x{h}\n{s}");
         }
     }
 }

@@ -36,7 +36,10 @@ pub fn render(
     let mut lines: Vec<Line> = Vec::new();
     match model.subscription(&state.subscription_id) {
         None => {
-            lines.push(Line::styled(t.label(Label::Loading), theme.dim()));
+            lines.push(Line::styled(
+                theme.text(t.label(Label::Loading)),
+                theme.dim(),
+            ));
         }
         Some(dto) => fields(
             model,
@@ -56,7 +59,10 @@ pub fn render(
         ));
     }
     if state.cancel_request.is_some() {
-        lines.push(Line::styled(t.label(Label::Loading), theme.dim()));
+        lines.push(Line::styled(
+            theme.text(t.label(Label::Loading)),
+            theme.dim(),
+        ));
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
     if state.confirm_cancel {

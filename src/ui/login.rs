@@ -70,7 +70,10 @@ pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: 
     ));
     lines.push(Line::raw(""));
     if busy {
-        lines.push(Line::styled(t.label(Label::SigningIn), theme.dim()));
+        lines.push(Line::styled(
+            theme.text(t.label(Label::SigningIn)),
+            theme.dim(),
+        ));
     } else {
         lines.push(Line::from(vec![
             Span::raw(" ".repeat(lw + 2)),

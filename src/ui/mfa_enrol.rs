@@ -33,7 +33,10 @@ pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: 
 
     let Some(enrolment) = &state.enrolment else {
         frame.render_widget(
-            Paragraph::new(Line::styled(t.label(Label::Loading), theme.dim())),
+            Paragraph::new(Line::styled(
+                theme.text(t.label(Label::Loading)),
+                theme.dim(),
+            )),
             inner,
         );
         return;
@@ -124,7 +127,10 @@ fn code_lines(
     ));
     lines.push(Line::styled(t.label(Label::CodeHint), theme.dim()));
     if state.request.is_some() {
-        lines.push(Line::styled(t.label(Label::Verifying), theme.dim()));
+        lines.push(Line::styled(
+            theme.text(t.label(Label::Verifying)),
+            theme.dim(),
+        ));
     }
     if let Some((code, secs)) = model.demo_code_hint() {
         lines.push(Line::styled(

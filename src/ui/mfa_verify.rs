@@ -29,7 +29,10 @@ pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: 
     ));
     lines.push(Line::styled(t.label(Label::CodeHint), theme.dim()));
     if state.request.is_some() {
-        lines.push(Line::styled(t.label(Label::Verifying), theme.dim()));
+        lines.push(Line::styled(
+            theme.text(t.label(Label::Verifying)),
+            theme.dim(),
+        ));
     }
     if let Some(f) = &state.error {
         lines.push(Line::raw(""));

@@ -58,7 +58,10 @@ pub fn render(model: &Model, frame: &mut Frame) {
             Session::Resuming { .. } => {
                 let r = widgets::centered(main, 30, 1);
                 frame.render_widget(
-                    Paragraph::new(Line::styled(t.label(Label::Loading), theme.dim())),
+                    Paragraph::new(Line::styled(
+                        theme.text(t.label(Label::Loading)),
+                        theme.dim(),
+                    )),
                     r,
                 );
             }

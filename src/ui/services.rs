@@ -46,7 +46,10 @@ pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: 
     ];
     if s.request.is_some() {
         title.push(Span::styled(theme.separator(), theme.dim()));
-        title.push(Span::styled(t.label(Label::Loading), theme.dim()));
+        title.push(Span::styled(
+            theme.text(t.label(Label::Loading)),
+            theme.dim(),
+        ));
     }
     frame.render_widget(Paragraph::new(Line::from(title)), title_area);
 
@@ -127,7 +130,7 @@ fn table(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut 
         } else {
             t.label(Label::NoMatches)
         };
-        let mut lines = vec![Line::raw(""), Line::styled(msg, theme.dim())];
+        let mut lines = vec![Line::raw(""), Line::styled(theme.text(msg), theme.dim())];
         if let Some(f) = &s.error {
             lines.push(Line::styled(
                 t.failure(f, model.policy.time_zone),

@@ -160,6 +160,15 @@ impl Theme {
         }
     }
 
+    /// `text` as drawn: in ASCII mode the ellipsis becomes `...`.
+    pub fn text<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        if self.ascii && text.contains('…') {
+            std::borrow::Cow::Owned(text.replace('…', "..."))
+        } else {
+            std::borrow::Cow::Borrowed(text)
+        }
+    }
+
     // ---- symbols
     pub fn checkbox(&self, checked: bool) -> &'static str {
         if checked { "[x]" } else { "[ ]" }

@@ -60,7 +60,7 @@ pub fn render(
                 format!(
                     "{} {}",
                     theme.spinner(u64::try_from(model.now.timestamp()).unwrap_or(0)),
-                    t.label(Label::Submitting)
+                    theme.text(t.label(Label::Submitting))
                 ),
                 theme.warn(),
             ));
@@ -207,11 +207,7 @@ fn total(
         )),
     }
     if let Some(offer) = wizard.offer() {
-        let key = crate::app::keymap::bindings(crate::app::keymap::Context::WizardTotal)
-            .iter()
-            .find(|b| b.action == crate::app::Action::TakeOffer)
-            .map(|b| b.key.to_string())
-            .unwrap_or_default();
+        let key = crate::app::keymap::TAKE_OFFER_KEY.to_string();
         lines.push(Line::from(vec![
             Span::raw("  "),
             Span::styled(key, theme.key()),
@@ -376,7 +372,10 @@ fn tracking(
     lines.push(Line::raw(""));
     let sla = model.policy.provisioning_sla_seconds;
     let Some(op) = model.operation(operation_id) else {
-        lines.push(Line::styled(t.label(Label::Loading), theme.dim()));
+        lines.push(Line::styled(
+            theme.text(t.label(Label::Loading)),
+            theme.dim(),
+        ));
         return;
     };
     let elapsed = u64::try_from(op.elapsed_secs(model.now)).unwrap_or(0);
