@@ -12,7 +12,8 @@ use ratatui::layout::Rect;
 use ratatui::style::Color;
 use ratatui::widgets::Paragraph;
 
-const URI: &str = "otpauth://totp/licencias:demo?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=licencias";
+const URI: &str =
+    "otpauth://totp/licencias:demo?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=licencias";
 
 /// Luminance of a cell colour as a terminal shows it. `Reset` is taken from
 /// a dark-background terminal (light text on black), the common case.

@@ -186,6 +186,7 @@ impl Catalog for En {
             KeyConfirm => "Confirm",
             KeyToggle => "tick / untick",
             KeySchedule => "schedule for renewal",
+            KeyUseTotal => "use the suggested total",
             KeyNextField => "next field",
             KeyPrevField => "previous field",
             KeySubmit => "submit",

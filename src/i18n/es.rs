@@ -188,6 +188,7 @@ impl Catalog for Es {
             KeyConfirm => "Confirmar",
             KeyToggle => "marcar / desmarcar",
             KeySchedule => "programar para la renovación",
+            KeyUseTotal => "usar el total sugerido",
             KeyNextField => "campo siguiente",
             KeyPrevField => "campo anterior",
             KeySubmit => "enviar",

@@ -232,6 +232,7 @@ pub enum Label {
     KeyConfirm,
     KeyToggle,
     KeySchedule,
+    KeyUseTotal,
     KeyNextField,
     KeyPrevField,
     KeySubmit,
