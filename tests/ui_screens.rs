@@ -923,3 +923,43 @@ fn a_navigation_key_writes_at_most_400_bytes_whatever_the_size_of_the_list() {
         assert!(large <= 400, "{key}: {large} bytes with 10,000 rows");
     }
 }
+
+#[test]
+fn names_from_the_portal_cannot_inject_terminal_sequences() {
+    let mut d = Driver::new(Lang::En, false, true, false);
+    d.goto_verify();
+    d.typed("123456");
+    d.code(KeyCode::Enter);
+    let id = d.find(|e| match e {
+        Effect::Verify { id, .. } => Some(*id),
+        _ => None,
+    });
+    d.send(Msg::Verified {
+        id,
+        result: Ok(SessionInfo {
+            user: UserInfo {
+                username: "demo\u{1b}[2J".into(),
+                display_name: "Demo".into(),
+                tenant: "contoso\u{7}".into(),
+            },
+            access_expires_at: at("2026-11-27T15:15:00Z"),
+            refresh_expires_at: at("2026-11-28T03:00:00Z"),
+        }),
+    });
+    let id = d.find(|e| match e {
+        Effect::LoadServices { id } => Some(*id),
+        _ => None,
+    });
+    let mut evil = services();
+    evil[0].name = "\u{1b}]0;owned\u{7}Microsoft 365 名前のサービス".into();
+    evil[0].subscriptions[0].name = format!("\u{1b}[31m{}\r\nx", "W".repeat(300));
+    d.send(Msg::ServicesLoaded {
+        id,
+        result: Ok(evil),
+    });
+    for (w, h) in [(80, 24), (120, 40), (41, 11)] {
+        let s = d.snap(w, h);
+        assert!(!s.contains(['\u{1b}', '\u{7}', '\r']), "{s}");
+        assert_eq!(s.lines().count(), usize::from(h));
+    }
+}
