@@ -484,6 +484,7 @@ fn mfa_verify_screen() {
     let mut d = Driver::new(Lang::En, false, true, false);
     d.goto_verify();
     snap!("mfa_verify_en_80x24", d.snap(80, 24));
+    snap!("mfa_verify_en_120x40", d.snap(120, 40));
     d.typed("111111");
     d.code(KeyCode::Enter);
     let id = d.find(|e| match e {
@@ -548,6 +549,7 @@ fn services_help_overlay() {
     d.signed_in();
     d.key(Key::ch('?'));
     snap!("services_help_es_80x24", d.snap(80, 24));
+    snap!("services_help_es_120x40", d.snap(120, 40));
 }
 
 // ------------------------------------------------------------------ detail
@@ -655,6 +657,7 @@ fn wizard_tracking_and_done() {
         _ => None,
     });
     snap!("wizard_submitting_en_80x24", d.snap(80, 24));
+    snap!("wizard_submitting_en_120x40", d.snap(120, 40));
     let op = OperationDto {
         id: "op-1".into(),
         subscription_id: "sub-bs".into(),
@@ -681,6 +684,7 @@ fn wizard_tracking_and_done() {
         now: at(NOW),
     });
     snap!("wizard_done_en_80x24", d.snap(80, 24));
+    snap!("wizard_done_en_120x40", d.snap(120, 40));
 }
 
 #[test]
@@ -710,6 +714,7 @@ fn wizard_scheduled_result() {
         })),
     });
     snap!("wizard_scheduled_es_80x24", d.snap(80, 24));
+    snap!("wizard_scheduled_es_120x40", d.snap(120, 40));
 }
 
 #[test]
