@@ -91,7 +91,11 @@ async fn plus_two_is_refused_with_the_total_it_means_and_nothing_is_sent() {
         Some(TotalOffer::UseTotal(12))
     );
     app.enter();
-    assert_eq!(app.m.context(), Context::WizardTotal, "Next refused");
+    assert_eq!(
+        app.m.context(),
+        Context::WizardTotalUseTotal,
+        "Next refused"
+    );
     assert!(app.m.in_flight.is_empty(), "nothing sent");
     // One key takes the suggestion.
     app.tab();

@@ -86,7 +86,12 @@ pub enum Context {
     Detail,
     DetailConfirmCancel,
     WizardWhen,
+    /// The quantity step with no offer under the field.
     WizardTotal,
+    /// The quantity step offering the total a typed delta means (`+2` -> 12).
+    WizardTotalUseTotal,
+    /// The quantity step offering to schedule a refused decrease.
+    WizardTotalSchedule,
     WizardReview,
     WizardSubmitting,
     WizardTracking,
@@ -276,7 +281,25 @@ const WIZARD_WHEN: &[Binding] = &[
 /// The quantity field has the focus: printable keys are typed into it.
 const WIZARD_TOTAL: &[Binding] = &[
     b(k(KeyCode::Enter), Action::Next, Label::KeyNext, true),
-    b(k(KeyCode::Tab), Action::TakeOffer, Label::KeySchedule, true),
+    F1,
+    b(k(KeyCode::Esc), Action::Back, Label::KeyPrevious, true),
+    CTRL_C,
+];
+
+/// The key that takes the one-key offer under the quantity field.
+pub const TAKE_OFFER_KEY: Key = k(KeyCode::Tab);
+
+const WIZARD_TOTAL_USE_TOTAL: &[Binding] = &[
+    b(k(KeyCode::Enter), Action::Next, Label::KeyNext, true),
+    b(TAKE_OFFER_KEY, Action::TakeOffer, Label::KeyUseTotal, true),
+    F1,
+    b(k(KeyCode::Esc), Action::Back, Label::KeyPrevious, true),
+    CTRL_C,
+];
+
+const WIZARD_TOTAL_SCHEDULE: &[Binding] = &[
+    b(k(KeyCode::Enter), Action::Next, Label::KeyNext, true),
+    b(TAKE_OFFER_KEY, Action::TakeOffer, Label::KeySchedule, true),
     F1,
     b(k(KeyCode::Esc), Action::Back, Label::KeyPrevious, true),
     CTRL_C,
@@ -359,6 +382,8 @@ pub fn bindings(ctx: Context) -> &'static [Binding] {
         Context::DetailConfirmCancel => DETAIL_CONFIRM_CANCEL,
         Context::WizardWhen => WIZARD_WHEN,
         Context::WizardTotal => WIZARD_TOTAL,
+        Context::WizardTotalUseTotal => WIZARD_TOTAL_USE_TOTAL,
+        Context::WizardTotalSchedule => WIZARD_TOTAL_SCHEDULE,
         Context::WizardReview => WIZARD_REVIEW,
         Context::WizardSubmitting => WIZARD_SUBMITTING,
         Context::WizardTracking => WIZARD_TRACKING,
@@ -397,7 +422,7 @@ pub fn help_rows(ctx: Context) -> Vec<(Vec<Key>, Label)> {
 mod tests {
     use super::*;
 
-    const ALL: [Context; 15] = [
+    const ALL: [Context; 17] = [
         Context::Login,
         Context::MfaEnrol,
         Context::MfaVerify,
@@ -408,6 +433,8 @@ mod tests {
         Context::DetailConfirmCancel,
         Context::WizardWhen,
         Context::WizardTotal,
+        Context::WizardTotalUseTotal,
+        Context::WizardTotalSchedule,
         Context::WizardReview,
         Context::WizardSubmitting,
         Context::WizardTracking,

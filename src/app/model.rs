@@ -924,7 +924,11 @@ impl Model {
             Screen::Detail(_) => Context::Detail,
             Screen::Wizard(w) => match &w.step {
                 WizardStep::When => Context::WizardWhen,
-                WizardStep::Total { .. } => Context::WizardTotal,
+                WizardStep::Total { .. } => match w.offer() {
+                    None => Context::WizardTotal,
+                    Some(TotalOffer::UseTotal(_)) => Context::WizardTotalUseTotal,
+                    Some(TotalOffer::ScheduleForRenewal { .. }) => Context::WizardTotalSchedule,
+                },
                 WizardStep::Review(_) => Context::WizardReview,
                 WizardStep::Submitting { .. } => Context::WizardSubmitting,
                 WizardStep::Tracking { .. } => Context::WizardTracking,

@@ -254,6 +254,8 @@ fn on_action(model: &mut Model, action: Action, fx: &mut Vec<Effect>) {
         Context::Detail | Context::DetailConfirmCancel => detail_action(model, action, fx),
         Context::WizardWhen
         | Context::WizardTotal
+        | Context::WizardTotalUseTotal
+        | Context::WizardTotalSchedule
         | Context::WizardReview
         | Context::WizardSubmitting
         | Context::WizardTracking

@@ -780,9 +780,16 @@ fn a_delta_is_refused_with_the_total_it_probably_means() {
     assert_eq!(t.wizard().offer(), Some(TotalOffer::UseTotal(12)));
     // Next does nothing while refused.
     t.code(KeyCode::Enter);
-    assert_eq!(t.m.context(), Context::WizardTotal);
+    assert_eq!(t.m.context(), Context::WizardTotalUseTotal);
+    // The hint for Tab says what Tab does here.
+    let tab = keymap::bindings(t.m.context())
+        .iter()
+        .find(|b| b.key == Key::plain(KeyCode::Tab))
+        .unwrap();
+    assert_eq!(tab.label, crate::i18n::Label::KeyUseTotal);
     t.code(KeyCode::Tab);
     assert_eq!(t.wizard().input.entry.value(), "12");
+    assert_eq!(t.m.context(), Context::WizardTotal);
     assert!(matches!(t.wizard().step, WizardStep::Total { plan: Ok(_) }));
 }
 
@@ -797,6 +804,12 @@ fn a_decrease_outside_the_window_offers_scheduling_in_one_key() {
             date: d("2026-12-20")
         })
     );
+    assert_eq!(t.m.context(), Context::WizardTotalSchedule);
+    let tab = keymap::bindings(t.m.context())
+        .iter()
+        .find(|b| b.key == Key::plain(KeyCode::Tab))
+        .unwrap();
+    assert_eq!(tab.label, crate::i18n::Label::KeySchedule);
     t.code(KeyCode::Tab);
     assert_eq!(t.wizard().input.when, Effective::AtRenewal);
     assert_eq!(t.wizard().input.entry.value(), "8", "entry kept");
