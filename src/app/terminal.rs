@@ -297,13 +297,24 @@ async fn event_loop(
     );
     apply(model, runner, Msg::Started { now: clock.now() });
     let mut last_minute = clock.now().minute();
+    // Test hook (debug builds only): `LICENCIAS_TEST_PANIC_IN_VIEW=1` makes the
+    // first frame panic after drawing, so a pty test can check that the panic
+    // hook restores the terminal. Release builds contain no such code.
+    #[cfg(debug_assertions)]
+    let panic_in_view = std::env::var_os("LICENCIAS_TEST_PANIC_IN_VIEW").is_some_and(|v| v == "1");
 
     loop {
         if model.quit {
             return Ok(());
         }
         if model.dirty {
-            term.draw(|f| crate::ui::render(model, f))?;
+            term.draw(|f| {
+                crate::ui::render(model, f);
+                #[cfg(debug_assertions)]
+                if panic_in_view {
+                    panic!("test hook: panic in a view");
+                }
+            })?;
             model.dirty = false;
         }
         tokio::select! {
