@@ -968,3 +968,118 @@ fn names_from_the_portal_cannot_inject_terminal_sequences() {
         assert_eq!(s.lines().count(), usize::from(h));
     }
 }
+
+/// Review of `sub-bs` 10 -> 12 confirmed; returns the submit request id.
+fn confirmed_increase(lang: Lang) -> (Driver, RequestId) {
+    let mut d = Driver::new(lang, false, true, false);
+    d.signed_in();
+    d.open("sub-bs");
+    d.key(Key::ch('c'));
+    d.code(KeyCode::Enter);
+    d.typed("12");
+    d.code(KeyCode::Enter);
+    d.key(Key::ch(' '));
+    d.code(KeyCode::Tab);
+    d.typed("CHG-1234");
+    d.code(KeyCode::Enter);
+    let id = d.find(|e| match e {
+        Effect::SubmitChange { id, .. } => Some(*id),
+        _ => None,
+    });
+    (d, id)
+}
+
+#[test]
+fn wizard_errors_come_back_with_the_input_intact() {
+    // 409: someone changed the subscription meanwhile.
+    let (mut d, id) = confirmed_increase(Lang::En);
+    let mut fresh = detail("sub-bs");
+    fresh.quantity = 11;
+    fresh.version = 4;
+    d.send(Msg::ChangeSubmitted {
+        id,
+        result: Err(licencias::app::Failure::VersionConflict {
+            fresh: Box::new(fresh),
+        }),
+    });
+    let s = d.snap(80, 24);
+    assert!(s.contains("changed meanwhile"), "{s}");
+    assert!(s.contains("12"), "{s}");
+    snap!("wizard_conflict_en_80x24", s);
+    // Network failure: the same request can be confirmed again.
+    let (mut d, id) = confirmed_increase(Lang::Es);
+    d.send(Msg::ChangeSubmitted {
+        id,
+        result: Err(licencias::app::Failure::Timeout),
+    });
+    let s = d.snap(120, 40);
+    assert!(s.contains("CHG-1234"), "{s}");
+    snap!("wizard_network_error_es_120x40", s);
+}
+
+#[test]
+fn wizard_failed_provisioning() {
+    let (mut d, id) = confirmed_increase(Lang::En);
+    let op = OperationDto {
+        id: "op-9".into(),
+        subscription_id: "sub-bs".into(),
+        status: OperationStatus::Pending,
+        target_quantity: 12,
+        submitted_at: at("2026-11-27T14:59:00Z"),
+        completed_at: None,
+    };
+    d.send(Msg::ChangeSubmitted {
+        id,
+        result: Ok(ChangeOutcome::Accepted(op.clone())),
+    });
+    d.send(Msg::OperationFinished {
+        operation_id: "op-9".into(),
+        result: Ok(OperationDto {
+            status: OperationStatus::Failed,
+            completed_at: Some(at(NOW)),
+            ..op
+        }),
+        now: at(NOW),
+    });
+    let s = d.snap(80, 24);
+    assert!(s.contains("failed"), "{s}");
+    snap!("wizard_failed_en_80x24", s);
+}
+
+#[test]
+fn waiting_states() {
+    // Signing in.
+    let mut d = Driver::new(Lang::En, false, true, false);
+    d.password();
+    let s = d.snap(80, 24);
+    assert!(s.contains("Signing in"), "{s}");
+    snap!("login_busy_en_80x24", s);
+    // Services loading, then a filter that matches nothing.
+    let mut d = Driver::new(Lang::Es, false, true, false);
+    d.goto_verify();
+    d.typed("123456");
+    d.code(KeyCode::Enter);
+    let id = d.find(|e| match e {
+        Effect::Verify { id, .. } => Some(*id),
+        _ => None,
+    });
+    d.send(Msg::Verified {
+        id,
+        result: Ok(SessionInfo {
+            user: UserInfo {
+                username: "demo".into(),
+                display_name: "Demo Admin".into(),
+                tenant: "contoso".into(),
+            },
+            access_expires_at: at("2026-11-27T15:15:00Z"),
+            refresh_expires_at: at("2026-11-28T03:00:00Z"),
+        }),
+    });
+    let s = d.snap(80, 24);
+    assert!(s.contains("Cargando"), "{s}");
+    assert!(
+        !s.contains("suscripciones"),
+        "the count marker shows only with the data: {s}"
+    );
+    snap!("services_loading_es_80x24", s);
+}

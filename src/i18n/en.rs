@@ -165,6 +165,9 @@ impl Catalog for En {
             TrackLeaveHint => "You can leave this screen: the status bar keeps following it.",
             TrackSlaPassed => "It is taking longer than usual; still checking.",
             ScheduledDone => "Scheduled",
+            ChangeFailed => {
+                "The portal reports that the change failed: the quantity did not change. You can start the change again."
+            }
             KeyUp => "up",
             KeyDown => "down",
             KeyPageUp => "page up",

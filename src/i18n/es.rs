@@ -167,6 +167,9 @@ impl Catalog for Es {
             TrackLeaveHint => "Puede salir de esta pantalla: la barra de estado sigue el cambio.",
             TrackSlaPassed => "Está tardando más de lo habitual; se sigue comprobando.",
             ScheduledDone => "Programado",
+            ChangeFailed => {
+                "El portal informa que el cambio falló: la cantidad no cambió. Puede iniciar el cambio de nuevo."
+            }
             KeyUp => "arriba",
             KeyDown => "abajo",
             KeyPageUp => "página arriba",

@@ -210,6 +210,7 @@ pub enum Label {
     TrackLeaveHint,
     TrackSlaPassed,
     ScheduledDone,
+    ChangeFailed,
     // -- keys (help overlay and hints)
     KeyUp,
     KeyDown,

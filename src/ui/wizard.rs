@@ -84,6 +84,7 @@ pub fn render(
                 Span::styled(format!("{}: ", t.label(Label::TrackResult)), theme.label()),
                 Span::styled(t.operation_status(operation.status), theme.error()),
             ]));
+            lines.push(Line::styled(t.label(Label::ChangeFailed), theme.error()));
         }
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
