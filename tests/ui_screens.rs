@@ -915,8 +915,7 @@ fn bytes_per_key(n: usize, key: Key) -> usize {
     terminal
         .draw(|f| licencias::ui::render(&d.model, f))
         .unwrap();
-    let n = out.0.borrow().len();
-    n
+    out.0.borrow().len()
 }
 
 #[test]
