@@ -63,6 +63,17 @@ impl App {
         })
         .await
         .expect("server starts");
+        Self::start_on(srv, front, SecretStore::memory(), None).await
+    }
+
+    /// A new app (as after a restart) on a running server, with a given
+    /// secret store and remembered username.
+    pub async fn start_on(
+        srv: RunningServer,
+        front: bool,
+        store: SecretStore,
+        username: Option<&str>,
+    ) -> App {
         let url = srv.base_url();
         let front = if front {
             Some(FaultyFront::start(srv.addr()).await)
@@ -92,7 +103,7 @@ impl App {
                 client: client.clone(),
                 portal_url: url.clone(),
                 secret_store: StoreChoice::Memory,
-                store: Some(SecretStore::memory()),
+                store: Some(store),
                 audit_path: Some(audit.clone()),
                 config_path: None,
                 clock,
@@ -102,7 +113,7 @@ impl App {
         let mut m = Model::new(ModelInit {
             portal_url: url,
             demo: None,
-            username: None,
+            username: username.map(str::to_string),
             prefs: Prefs {
                 lang: Lang::En,
                 ascii: false,
@@ -308,6 +319,14 @@ impl App {
             .filter(|r| r.idempotency_key == key)
             .map(|r| r.status)
             .collect()
+    }
+
+    /// Quit the app (the runner stops) and keep the server running.
+    pub async fn quit_keep_server(mut self) -> RunningServer {
+        self.settle().await;
+        drop(self.runner);
+        let _ = std::fs::remove_file(&self.audit);
+        self.srv
     }
 
     pub async fn stop(mut self) {
