@@ -117,7 +117,15 @@ fn flag_letter(t: &dyn Catalog, l: Label) -> String {
         .unwrap_or_default()
 }
 
+/// Widest the table gets: on very wide terminals the columns stay close
+/// enough to read a row across.
+const MAX_TABLE_WIDTH: u16 = 150;
+
 fn table(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let area = Rect {
+        width: area.width.min(MAX_TABLE_WIDTH),
+        ..area
+    };
     let s = &model.services;
     let body = usize::from(area.height.saturating_sub(1));
     if s.view.is_empty() {
