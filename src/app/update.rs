@@ -22,8 +22,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::Key { key, now } => {
             model.now = now;
-            model.dirty = true;
-            on_key(model, key, &mut fx);
+            // A key that no field and no binding takes changes nothing: no redraw.
+            if on_key(model, key, &mut fx) {
+                model.dirty = true;
+            }
         }
         Msg::Action { action, now } => {
             model.now = now;
@@ -169,17 +171,23 @@ fn on_resumed(
 
 // ------------------------------------------------------------------ keys
 
-fn on_key(model: &mut Model, key: Key, fx: &mut Vec<Effect>) {
+/// Route a key: Ctrl-C, then the focused text field, then the keymap.
+/// Returns whether anything took it.
+fn on_key(model: &mut Model, key: Key, fx: &mut Vec<Effect>) -> bool {
     if key.is_quit() {
         on_action(model, Action::Quit, fx);
-        return;
+        return true;
     }
     if !model.help && offer_to_field(model, &key) {
-        return;
+        return true;
     }
     let ctx = model.context();
-    if let Some(action) = keymap::resolve(ctx, &key) {
-        on_action(model, action, fx);
+    match keymap::resolve(ctx, &key) {
+        Some(action) => {
+            on_action(model, action, fx);
+            true
+        }
+        None => false,
     }
 }
 

@@ -1240,3 +1240,13 @@ fn a_pending_operation_seen_in_a_detail_is_tracked_without_audit_lines() {
     );
     assert_eq!(t.m.pending_operations(), 0);
 }
+
+#[test]
+fn an_unbound_key_does_not_ask_for_a_redraw() {
+    let mut t = T::signed_in(INSIDE, three());
+    t.m.dirty = false;
+    assert!(t.ch('z').is_empty());
+    assert!(!t.m.dirty);
+    t.ch('j');
+    assert!(t.m.dirty);
+}
