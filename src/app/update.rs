@@ -851,7 +851,10 @@ fn logout(model: &mut Model, fx: &mut Vec<Effect>) {
     });
     reset_data(model);
     model.data_owner = None;
-    model.demo_totp = None;
+    // The demo keeps its authenticator: the demo user signs in again with the hint.
+    if model.demo.is_none() {
+        model.demo_totp = None;
+    }
     let mut form = LoginForm::new(Some(&username));
     form.reason = Some(LoginReason::LoggedOut);
     model.session = Session::LoggedOut(form);
