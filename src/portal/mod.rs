@@ -189,12 +189,26 @@ fn is_loopback_host(url: &Url) -> bool {
     host.trim_end_matches('.').eq_ignore_ascii_case("localhost")
 }
 
+/// `https://user:password@host...` -> `https://***@host...`, so that an
+/// address that cannot be parsed is never echoed with its credentials.
+fn redact_userinfo(s: &str) -> String {
+    let Some(i) = s.find("://") else {
+        return s.to_string();
+    };
+    let rest = &s[i + 3..];
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) => format!("{}***{}", &s[..i + 3], &rest[at..]),
+        None => s.to_string(),
+    }
+}
+
 /// Check and normalise a portal URL: `https://`, or `http://` on loopback;
 /// no credentials, query or fragment; trailing `/` and `/api/v1` removed.
 pub fn normalize_base_url(base_url: &str) -> Result<String, PortalError> {
     let trimmed = base_url.trim();
-    let url =
-        Url::parse(trimmed).map_err(|e| PortalError::InvalidUrl(format!("{trimmed}: {e}")))?;
+    let url = Url::parse(trimmed)
+        .map_err(|e| PortalError::InvalidUrl(format!("{}: {e}", redact_userinfo(trimmed))))?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(PortalError::InvalidUrl(
             "credentials must not be written in the URL".into(),
