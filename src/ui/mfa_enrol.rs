@@ -5,99 +5,167 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use crate::app::{EnrolState, Model, Session};
 use crate::i18n::{Catalog, Label};
 
 use super::qr::QrImage;
 use super::theme::Theme;
-use super::widgets::field_line;
+use super::widgets::{field_line, hanging, hints_line};
 
 /// Narrowest text column kept beside the QR code.
 const MIN_TEXT_COLS: u16 = 30;
 
+/// Draw the enrolment screen in `area`: everything above the status bar
+/// (this screen also places the key hints itself, so the code can use that
+/// row: at 80x24 it gets 23 rows, enough for a version 6 code).
 pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut Frame) {
     let Session::MfaEnrol(state) = &model.session else {
         return;
     };
-    // No border: at 80x24 the code needs every row (a title line, then the code).
-    if area.height == 0 {
+    if area.height < 2 || area.width == 0 {
         return;
     }
-    frame.render_widget(
-        Paragraph::new(Line::styled(t.label(Label::EnrolTitle), theme.title())),
-        Rect::new(area.x, area.y, area.width, 1),
-    );
-    let inner = Rect::new(area.x, area.y + 1, area.width, area.height - 1);
-
     let Some(enrolment) = &state.enrolment else {
-        frame.render_widget(
-            Paragraph::new(Line::styled(
-                theme.text(t.label(Label::Loading)),
-                theme.dim(),
-            )),
-            inner,
-        );
+        let lines = vec![
+            Line::styled(t.label(Label::EnrolTitle), theme.title()),
+            Line::styled(theme.text(t.label(Label::Loading)), theme.dim()),
+        ];
+        frame.render_widget(Paragraph::new(lines), area);
+        hints(model, t, theme, area, frame);
         return;
     };
 
     let qr = QrImage::new(&enrolment.otpauth_uri).ok();
-    let fits = qr
-        .as_ref()
-        .is_some_and(|q| inner.height >= q.rows() && inner.width >= q.cols() + 2 + MIN_TEXT_COLS);
-    let mut text_area = inner;
+    let fits = !theme.ascii
+        && qr
+            .as_ref()
+            .is_some_and(|q| area.height >= q.rows() && area.width >= q.cols() + 2 + MIN_TEXT_COLS);
     let mut fallback: Option<String> = None;
-    match &qr {
-        Some(q) if fits && !theme.ascii => {
-            let qr_area = Rect::new(inner.x, inner.y, q.cols(), q.rows());
-            q.draw(qr_area, frame.buffer_mut(), theme);
-            text_area = Rect::new(
-                inner.x + q.cols() + 2,
-                inner.y,
-                inner.width - q.cols() - 2,
-                inner.height,
+    let text_area = match &qr {
+        Some(q) if fits => {
+            q.draw(
+                Rect::new(area.x, area.y, q.cols(), q.rows()),
+                frame.buffer_mut(),
+                theme,
             );
+            Rect::new(
+                area.x + q.cols() + 2,
+                area.y,
+                area.width - q.cols() - 2,
+                area.height,
+            )
         }
-        _ if theme.ascii => fallback = Some(t.label(Label::QrAsciiFallback).to_string()),
-        Some(q) => {
-            // Title, status bar and key hints take three rows.
-            fallback = Some(t.qr_too_small(q.cols() + 2 + MIN_TEXT_COLS, q.rows() + 3));
+        other => {
+            fallback = Some(match other {
+                _ if theme.ascii => t.label(Label::QrAsciiFallback).to_string(),
+                // The status bar takes the last row.
+                Some(q) => t.qr_too_small(q.cols() + 2 + MIN_TEXT_COLS, q.rows() + 1),
+                None => t.qr_too_small(0, 0),
+            });
+            area
         }
-        None => fallback = Some(t.qr_too_small(0, 0)),
-    }
+    };
 
     let w = usize::from(text_area.width);
-    let mut lines: Vec<Line> = Vec::new();
+    let wrap =
+        |text: &str, style| hanging(Vec::new(), vec![Span::styled(text.to_string(), style)], w);
+    // Rows, with the optional ones marked so they can go when space is short.
+    let mut rows: Vec<(Line, bool)> = Vec::new();
+    let push =
+        |lines: Vec<Line<'static>>, optional: bool, rows: &mut Vec<(Line<'static>, bool)>| {
+            rows.extend(lines.into_iter().map(|l| (l, optional)));
+        };
+    push(
+        wrap(t.label(Label::EnrolTitle), theme.title()),
+        false,
+        &mut rows,
+    );
     if let Some(msg) = &fallback {
-        lines.push(Line::styled(msg.clone(), theme.warn()));
-        lines.push(Line::raw(""));
+        push(wrap(msg, theme.warn()), false, &mut rows);
     } else if state.error.is_none() {
         // With an error to show, the intro (already read) makes room for it.
-        lines.push(Line::raw(t.label(Label::EnrolIntro)));
-        lines.push(Line::raw(""));
+        push(
+            wrap(t.label(Label::EnrolIntro), theme.normal()),
+            false,
+            &mut rows,
+        );
     }
-    lines.push(kv(
-        t.label(Label::Issuer),
-        enrolment.issuer.as_deref().unwrap_or("-"),
-        theme,
-    ));
-    lines.push(kv(t.label(Label::Account), &enrolment.account, theme));
-    lines.push(Line::raw(""));
+    push(vec![Line::raw("")], true, &mut rows);
+    push(
+        vec![
+            kv(
+                t.label(Label::Issuer),
+                enrolment.issuer.as_deref().unwrap_or("-"),
+                theme,
+            ),
+            kv(t.label(Label::Account), &enrolment.account, theme),
+        ],
+        false,
+        &mut rows,
+    );
+    push(vec![Line::raw("")], true, &mut rows);
     if fallback.is_none() {
-        lines.push(Line::styled(t.label(Label::EnrolManual), theme.dim()));
+        push(
+            wrap(t.label(Label::EnrolManual), theme.dim()),
+            true,
+            &mut rows,
+        );
     }
-    lines.push(Line::from(vec![
-        Span::styled(format!("{}: ", t.label(Label::Secret)), theme.label()),
-        Span::styled(enrolment.secret_groups(), theme.key()),
-    ]));
+    push(
+        hanging(
+            vec![Span::styled(
+                format!("{}: ", t.label(Label::Secret)),
+                theme.label(),
+            )],
+            vec![Span::styled(enrolment.secret_groups(), theme.key())],
+            w,
+        ),
+        false,
+        &mut rows,
+    );
     if fallback.is_some() {
-        lines.push(kv(t.label(Label::Uri), &enrolment.otpauth_uri, theme));
+        push(
+            hanging(
+                vec![Span::styled(
+                    format!("{}: ", t.label(Label::Uri)),
+                    theme.label(),
+                )],
+                vec![Span::raw(enrolment.otpauth_uri.clone())],
+                w,
+            ),
+            false,
+            &mut rows,
+        );
     }
-    lines.push(Line::raw(""));
-    code_lines(model, state, t, theme, w, &mut lines);
+    push(vec![Line::raw("")], true, &mut rows);
+    let mut code = Vec::new();
+    code_lines(model, state, t, theme, w, &mut code);
+    push(code, false, &mut rows);
 
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text_area);
+    // One row is for the key hints.
+    let room = usize::from(text_area.height.saturating_sub(1));
+    while rows.len() > room {
+        match rows.iter().rposition(|(_, optional)| *optional) {
+            Some(i) => {
+                rows.remove(i);
+            }
+            None => break,
+        }
+    }
+    let lines: Vec<Line> = rows.into_iter().map(|(l, _)| l).collect();
+    frame.render_widget(Paragraph::new(lines), text_area);
+    hints(model, t, theme, text_area, frame);
+}
+
+/// The key hints on the last row of `area`.
+fn hints(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let row = Rect::new(area.x, area.y + area.height - 1, area.width, 1);
+    frame.render_widget(
+        Paragraph::new(hints_line(model, t, theme, usize::from(area.width))),
+        row,
+    );
 }
 
 fn kv(k: &str, v: &str, theme: &Theme) -> Line<'static> {
@@ -133,17 +201,29 @@ fn code_lines(
         ));
     }
     if let Some((code, secs)) = model.demo_code_hint() {
-        lines.push(Line::styled(
-            format!("{} ({} s)", t.demo_current_code(&code), secs),
-            theme.warn(),
+        lines.extend(hanging(
+            Vec::new(),
+            vec![Span::styled(
+                format!("{} ({} s)", t.demo_current_code(&code), secs),
+                theme.warn(),
+            )],
+            width,
         ));
     }
     if let Some(f) = &state.error {
-        lines.push(Line::styled(
-            t.failure(f, model.policy.time_zone),
-            theme.error(),
+        lines.extend(hanging(
+            Vec::new(),
+            vec![Span::styled(
+                t.failure(f, model.policy.time_zone),
+                theme.error(),
+            )],
+            width,
         ));
     } else if let Some(n) = state.attempts_left {
-        lines.push(Line::styled(t.attempts_left(n), theme.warn()));
+        lines.extend(hanging(
+            Vec::new(),
+            vec![Span::styled(t.attempts_left(n), theme.warn())],
+            width,
+        ));
     }
 }

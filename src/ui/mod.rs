@@ -68,7 +68,11 @@ pub fn render(model: &Model, frame: &mut Frame) {
             Session::LoggedOut(_) | Session::Password { .. } => {
                 login::render(model, t, &theme, main, frame);
             }
-            Session::MfaEnrol(_) => mfa_enrol::render(model, t, &theme, main, frame),
+            Session::MfaEnrol(_) => {
+                // The enrolment screen places the key hints itself.
+                let area = Rect::new(main.x, main.y, main.width, main.height + 1);
+                mfa_enrol::render(model, t, &theme, area, frame);
+            }
             Session::MfaVerify(_) => mfa_verify::render(model, t, &theme, main, frame),
             Session::LoggedIn(_) => {}
         }
@@ -80,15 +84,18 @@ pub fn render(model: &Model, frame: &mut Frame) {
         }
     }
 
-    frame.render_widget(
-        Paragraph::new(widgets::hints_line(
-            model,
-            t,
-            &theme,
-            usize::from(area.width),
-        )),
-        hints,
-    );
+    let enrol = model.shows_login() && matches!(model.session, Session::MfaEnrol(_));
+    if !enrol {
+        frame.render_widget(
+            Paragraph::new(widgets::hints_line(
+                model,
+                t,
+                &theme,
+                usize::from(area.width),
+            )),
+            hints,
+        );
+    }
     widgets::status_bar(model, t, &theme, status, frame);
     widgets::toasts(model, t, &theme, main, frame);
     if model.help {

@@ -413,36 +413,44 @@ pub fn hanging(
 ) -> Vec<Line<'static>> {
     let indent: usize = prefix.iter().map(|s| s.content.chars().count()).sum();
     let width = width.max(indent + 8);
+    let room = width - indent;
     let mut lines: Vec<Line<'static>> = Vec::new();
     let mut cur: Vec<Span<'static>> = prefix;
     let mut col = indent;
     let mut line_has_word = false;
     for span in body {
         let style = span.style;
-        let text = span.content.into_owned();
-        // Keep leading spaces of a span (separators between spans).
-        let lead = text.len() - text.trim_start().len();
-        if lead > 0 && line_has_word {
-            cur.push(Span::styled(text[..lead].to_string(), style));
-            col += lead;
-        }
-        for word in text.split_whitespace() {
-            let w = word.chars().count();
-            let sep =
-                usize::from(line_has_word && !cur.last().is_some_and(|s| s.content.ends_with(' ')));
-            if line_has_word && col + sep + w > width {
+        for word in span.content.split_whitespace() {
+            let mut word: Vec<char> = word.chars().collect();
+            loop {
+                let w = word.len();
+                let sep = usize::from(line_has_word);
+                if line_has_word && col + sep + w > width {
+                    lines.push(Line::from(std::mem::take(&mut cur)));
+                    cur.push(Span::raw(" ".repeat(indent)));
+                    col = indent;
+                    line_has_word = false;
+                    continue;
+                }
+                if line_has_word {
+                    cur.push(Span::styled(" ", style));
+                    col += 1;
+                }
+                // A word longer than a whole line (a URI) is cut into pieces.
+                let take = w.min(room);
+                let rest = word.split_off(take);
+                cur.push(Span::styled(word.iter().collect::<String>(), style));
+                col += take;
+                line_has_word = true;
+                if rest.is_empty() {
+                    break;
+                }
+                word = rest;
                 lines.push(Line::from(std::mem::take(&mut cur)));
                 cur.push(Span::raw(" ".repeat(indent)));
                 col = indent;
                 line_has_word = false;
             }
-            if line_has_word && !cur.last().is_some_and(|s| s.content.ends_with(' ')) {
-                cur.push(Span::styled(" ", style));
-                col += 1;
-            }
-            cur.push(Span::styled(word.to_string(), style));
-            col += w;
-            line_has_word = true;
         }
     }
     lines.push(Line::from(cur));
@@ -484,6 +492,9 @@ mod tests {
         );
         let text: Vec<String> = lines.iter().map(ToString::to_string).collect();
         assert_eq!(text, vec!["ab: one two", "    three", "    four"]);
+        let lines = hanging(vec![Span::raw("u: ")], vec![Span::raw("abcdefghijkl")], 8);
+        let text: Vec<String> = lines.iter().map(ToString::to_string).collect();
+        assert_eq!(text, vec!["u: abcdefgh", "   ijkl"]);
     }
 
     #[test]
