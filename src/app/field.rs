@@ -213,7 +213,9 @@ impl Drop for TextField {
 impl fmt::Debug for TextField {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("TextField");
-        if self.masked {
+        // Passwords and one-time codes (the only digits-only fields) are
+        // never printed: a `{:?}` of the model can end up in a panic or a log.
+        if self.masked || matches!(self.kind, FieldKind::Digits) {
             d.field("value", &"[redacted]");
         } else {
             d.field("value", &self.value);

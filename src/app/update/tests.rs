@@ -10,6 +10,8 @@ use crate::api::{
     UserInfo,
 };
 use crate::app::key::{Key, KeyCode};
+use crate::app::keymap::{self, Context};
+use crate::domain::Effective;
 use crate::domain::{
     Billing, EntryError, OperationStatus, Policy, Refusal, Sign, Status, Subscription, Term,
     Warning,
