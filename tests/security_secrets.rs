@@ -499,8 +499,12 @@ async fn session(tape: Arc<Mutex<Tape>>) -> (String, String) {
     .await;
     let next = u64::try_from(Utc::now().timestamp()).unwrap() + 30;
     let good = totp.generate(next).to_string();
-    let wrong = if good == "000000" { "111111" } else { "000000" };
-    app.typed(wrong);
+    // A wrong code unlike any number the session prints.
+    let wrong = format!(
+        "{:06}",
+        (good.parse::<u32>().unwrap() + 500_017) % 1_000_000
+    );
+    app.typed(&wrong);
     app.enter();
     app.until(
         "the wrong-code message",
