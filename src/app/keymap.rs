@@ -38,8 +38,6 @@ pub enum Action {
     Filter,
     /// Esc while filtering: clear the filter.
     ClearFilter,
-    /// Enter while filtering: keep the filter, back to the table.
-    EndFilter,
     /// `s`: cycle the sort.
     SortCycle,
     /// `r`: reload.
@@ -202,7 +200,7 @@ const SERVICES: &[Binding] = &[
 ];
 
 const SERVICES_FILTER: &[Binding] = &[
-    b(k(KeyCode::Enter), Action::EndFilter, Label::KeyOpen, true),
+    b(k(KeyCode::Enter), Action::Open, Label::KeyOpen, true),
     b(
         k(KeyCode::Esc),
         Action::ClearFilter,

@@ -244,11 +244,11 @@ impl App {
     pub async fn open(&mut self, id: &str) {
         self.key(Key::ch('/'));
         self.typed(id);
-        self.enter();
         assert_eq!(
             self.m.services.selected_row().map(|r| r.sub.id.as_str()),
             Some(id)
         );
+        // Enter opens the match straight from the filter.
         self.enter();
         let want = id.to_string();
         self.until("the detail", move |m| {

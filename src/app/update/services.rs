@@ -154,7 +154,6 @@ pub(super) fn services_action(model: &mut Model, action: Action, fx: &mut Vec<Ef
         Action::Top => s.selected = 0,
         Action::Bottom => s.selected = last,
         Action::Filter => s.filter_active = true,
-        Action::EndFilter => s.filter_active = false,
         Action::ClearFilter => {
             s.filter_active = false;
             if !s.filter.is_empty() {
@@ -175,6 +174,8 @@ pub(super) fn services_action(model: &mut Model, action: Action, fx: &mut Vec<Ef
             return;
         }
         Action::Open => {
+            // Enter while filtering keeps the filter and opens the selected row.
+            s.filter_active = false;
             let Some(row) = s.selected_row() else {
                 return;
             };

@@ -553,7 +553,7 @@ fn sort_cycles_name_renewal_window_and_keeps_the_selection() {
 }
 
 #[test]
-fn filter_as_you_type_then_escape_clears() {
+fn filter_as_you_type_enter_opens_and_escape_clears() {
     let mut t = T::signed_in(INSIDE, three());
     t.ch('/');
     assert_eq!(t.m.context(), Context::ServicesFilter);
@@ -564,7 +564,13 @@ fn filter_as_you_type_then_escape_clears() {
     assert_eq!(t.m.services.sort, SortMode::Name);
     assert!(shown(&t.m).is_empty());
     t.code(KeyCode::Backspace);
-    t.code(KeyCode::Enter);
+    // Enter opens the selected match; the filter stays for the way back.
+    let fx = t.code(KeyCode::Enter);
+    assert!(
+        matches!(&fx[..], [Effect::LoadSubscription { subscription_id, .. }] if subscription_id == "c")
+    );
+    assert_eq!(t.m.context(), Context::Detail);
+    t.ch('q');
     assert_eq!(t.m.context(), Context::Services);
     assert_eq!(shown(&t.m), ["c"], "filter kept");
     t.code(KeyCode::Esc);
