@@ -100,6 +100,7 @@ impl Catalog for En {
             ColTerm => "Term",
             ColRenewal => "Renews",
             ColWindow => "Decrease window",
+            ColWindowShort => "Decrease",
             ColFlags => "Flags",
             FlagScheduled => "scheduled",
             FlagPending => "pending",
@@ -197,7 +198,7 @@ impl Catalog for En {
             KeyYes => "yes",
             KeyNo => "no",
             KeyChoose => "choose",
-            KeyDismiss => "dismiss message",
+            KeyDismiss => "close help",
         }
     }
 
@@ -251,6 +252,16 @@ impl Catalog for En {
             }
             WindowStatus::Closed { opens, .. } => {
                 format!("closed: next opens {}", self.date(opens))
+            }
+        }
+    }
+
+    fn window_status_short(&self, w: &WindowStatus) -> String {
+        match *w {
+            WindowStatus::Open { days_left, .. } if days_left <= 1 => "open, last day".to_string(),
+            WindowStatus::Open { days_left, .. } => format!("open, {days_left} d left"),
+            WindowStatus::Closed { opens, .. } => {
+                format!("opens {} {}", MONTHS[opens.month0() as usize], opens.day())
             }
         }
     }
@@ -392,7 +403,11 @@ impl Catalog for En {
     }
 
     fn subscriptions_count(&self, n: usize) -> String {
-        plural(n as u64, "subscription", "subscriptions")
+        if n == 1 {
+            "1 subscription".to_string()
+        } else {
+            format!("{} subscriptions", super::grouped(n, ','))
+        }
     }
 
     fn pending_count(&self, n: usize) -> String {

@@ -102,6 +102,7 @@ impl Catalog for Es {
             ColTerm => "Plazo",
             ColRenewal => "Renueva",
             ColWindow => "Ventana de reducción",
+            ColWindowShort => "Reducción",
             ColFlags => "Marcas",
             FlagScheduled => "programado",
             FlagPending => "en curso",
@@ -199,7 +200,7 @@ impl Catalog for Es {
             KeyYes => "sí",
             KeyNo => "no",
             KeyChoose => "elegir",
-            KeyDismiss => "descartar mensaje",
+            KeyDismiss => "cerrar la ayuda",
         }
     }
 
@@ -251,6 +252,20 @@ impl Catalog for Es {
             WindowStatus::Open { days_left, .. } => format!("abierta: cierra en {days_left} días"),
             WindowStatus::Closed { opens, .. } => {
                 format!("cerrada: reabre el {}", self.date(opens))
+            }
+        }
+    }
+
+    fn window_status_short(&self, w: &WindowStatus) -> String {
+        match *w {
+            WindowStatus::Open { days_left, .. } if days_left <= 1 => "cierra hoy".to_string(),
+            WindowStatus::Open { days_left, .. } => format!("cierra en {days_left} d"),
+            WindowStatus::Closed { opens, .. } => {
+                format!(
+                    "abre el {} {}",
+                    opens.day(),
+                    MONTHS[opens.month0() as usize]
+                )
             }
         }
     }
@@ -392,7 +407,11 @@ impl Catalog for Es {
     }
 
     fn subscriptions_count(&self, n: usize) -> String {
-        plural(n as u64, "suscripción", "suscripciones")
+        if n == 1 {
+            "1 suscripción".to_string()
+        } else {
+            format!("{} suscripciones", super::grouped(n, '.'))
+        }
     }
 
     fn pending_count(&self, n: usize) -> String {

@@ -145,6 +145,7 @@ pub enum Label {
     ColTerm,
     ColRenewal,
     ColWindow,
+    ColWindowShort,
     ColFlags,
     FlagScheduled,
     FlagPending,
@@ -287,6 +288,8 @@ pub trait Catalog: Sync {
 
     /// Decrease window: `open: closes in 3 days` / `closed: next opens Dec 20, 2026`.
     fn window_status(&self, w: &WindowStatus) -> String;
+    /// The same, short, for narrow tables: `open, 4 d left` / `opens Dec 20`.
+    fn window_status_short(&self, w: &WindowStatus) -> String;
     /// The window's dates, with the zone they are counted in.
     fn window_dates(&self, opens: NaiveDate, closes: NaiveDate, tz: Tz) -> String;
 
@@ -365,6 +368,19 @@ pub trait Catalog: Sync {
 pub fn change_preview(from: Quantity, to: Quantity) -> String {
     let delta = i64::from(to) - i64::from(from);
     format!("{from} -> {to} ({delta:+})")
+}
+
+/// `n` with its thousands grouped by `sep`: `10,006` / `10.006`.
+pub fn grouped(n: usize, sep: char) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(sep);
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A base32 secret in groups of four for manual entry.

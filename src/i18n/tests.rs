@@ -105,6 +105,8 @@ fn window_status_words() {
         days_left: 1,
     };
     assert_eq!(t(Lang::En).window_status(&last), "open: closes today");
+    assert_eq!(t(Lang::En).window_status_short(&open), "open, 3 d left");
+    assert_eq!(t(Lang::Es).window_status_short(&open), "cierra en 3 d");
     let closed = WindowStatus::Closed {
         opens: d("2026-12-20"),
         closes: d("2026-12-25"),
@@ -117,6 +119,8 @@ fn window_status_words() {
         t(Lang::Es).window_status(&closed),
         "cerrada: reabre el 20 dic 2026"
     );
+    assert_eq!(t(Lang::En).window_status_short(&closed), "opens Dec 20");
+    assert_eq!(t(Lang::Es).window_status_short(&closed), "abre el 20 dic");
 }
 
 #[test]
@@ -173,6 +177,18 @@ fn wizard_uses_the_portal_words() {
 #[test]
 fn helpers() {
     assert_eq!(change_preview(10, 12), "10 -> 12 (+2)");
+    assert_eq!(grouped(10_006, ','), "10,006");
+    assert_eq!(grouped(999, '.'), "999");
+    assert_eq!(grouped(1_234_567, '.'), "1.234.567");
+    assert_eq!(
+        t(Lang::En).subscriptions_count(10_006),
+        "10,006 subscriptions"
+    );
+    assert_eq!(
+        t(Lang::Es).subscriptions_count(10_006),
+        "10.006 suscripciones"
+    );
+    assert_eq!(t(Lang::En).subscriptions_count(1), "1 subscription");
     assert_eq!(change_preview(10, 8), "10 -> 8 (-2)");
     assert_eq!(
         group_secret("JBSWY3DPEHPK3PXPJBSW"),

@@ -166,7 +166,14 @@ fn table(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut 
         Cell::from(t.label(Label::ColQuantity)),
         Cell::from(t.label(Label::ColTerm)),
         Cell::from(head(Label::ColRenewal, s.sort == SortMode::RenewalDate)),
-        Cell::from(head(Label::ColWindow, s.sort == SortMode::WindowClosing)),
+        Cell::from(head(
+            if wide {
+                Label::ColWindow
+            } else {
+                Label::ColWindowShort
+            },
+            s.sort == SortMode::WindowClosing,
+        )),
         Cell::from(format!(
             "{} {}",
             flag_letter(t, Label::FlagScheduled),
@@ -177,7 +184,12 @@ fn table(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut 
     let range = s.visible(body);
     let first = range.start;
     let mut rows = Vec::with_capacity(range.len());
-    let mut window_w = t.label(Label::ColWindow).chars().count() + 2;
+    let window_label = if wide {
+        Label::ColWindow
+    } else {
+        Label::ColWindowShort
+    };
+    let mut window_w = t.label(window_label).chars().count() + 2;
     for (i, row) in s.visible_rows(body).enumerate() {
         let selected = first + i == s.selected;
         let (r, w) = build_row(model, row, selected, wide, t, theme);
@@ -213,16 +225,23 @@ fn build_row<'a>(
 ) -> (Row<'a>, usize) {
     let sub = &row.sub;
     let window = model.window_of(sub);
+    let words = |w: &WindowStatus| {
+        if wide {
+            t.window_status(w)
+        } else {
+            t.window_status_short(w)
+        }
+    };
     let (window_text, window_style) = match &window {
         Some(w @ WindowStatus::Open { days_left, .. }) => (
-            t.window_status(w),
+            words(w),
             if *days_left <= 2 {
                 theme.warn()
             } else {
                 theme.ok()
             },
         ),
-        Some(w @ WindowStatus::Closed { .. }) => (t.window_status(w), theme.dim()),
+        Some(w @ WindowStatus::Closed { .. }) => (words(w), theme.dim()),
         None => (t.status(sub.status).to_string(), theme.error()),
     };
     let mut flags = String::new();
@@ -242,14 +261,11 @@ fn build_row<'a>(
         ""
     };
     let mut cells = vec![Cell::from(pointer)];
-    let name = if wide {
+    if wide {
         cells.push(Cell::from(row.service_name.as_str()));
-        sub.name.as_str()
-    } else {
-        short_name(&row.service_name, &sub.name)
-    };
+    }
     cells.extend([
-        Cell::from(name),
+        Cell::from(sub.name.as_str()),
         Cell::from(Line::from(sub.quantity.to_string()).right_aligned()),
         Cell::from(t.term(sub.term)),
         Cell::from(t.date(sub.renewal_date)),
@@ -270,13 +286,4 @@ fn build_row<'a>(
         r
     };
     (r, window_w)
-}
-
-/// Without a service column, the subscription name without the service's
-/// name in front ("Business Standard" under "Microsoft 365").
-fn short_name<'a>(service: &str, name: &'a str) -> &'a str {
-    match name.strip_prefix(service) {
-        Some(rest) if !rest.trim().is_empty() && rest.starts_with(' ') => rest.trim_start(),
-        _ => name,
-    }
 }

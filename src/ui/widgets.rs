@@ -111,50 +111,67 @@ fn short_portal(url: &str) -> &str {
     url.split_once("://").map_or(url, |(_, rest)| rest)
 }
 
-/// The status bar: portal, user, tenant, session time left, keyring mode,
-/// changes in progress, and (only once the list is loaded) the number of
-/// subscriptions, right-aligned.
+/// The status bar: portal, user@tenant, session time left, where the tokens
+/// are kept, changes in progress; and, right-aligned and only once the list
+/// is loaded, the number of subscriptions (the marker the benchmarks wait
+/// for). When the bar is too narrow, whole parts are left out, the least
+/// important first: portal, token store, session, user.
 pub fn status_bar(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut Frame) {
     if area.height == 0 {
         return;
     }
     let sep = theme.separator();
-    let mut left: Vec<String> = vec![short_portal(&model.portal_url).to_string()];
+    // (text, priority: lower is dropped first), in display order.
+    let mut parts: Vec<(String, u8)> = vec![(short_portal(&model.portal_url).to_string(), 0)];
     match model.session.info() {
         Some(info) => {
-            left.push(format!("{}@{}", info.user.username, info.user.tenant));
+            parts.push((format!("{}@{}", info.user.username, info.user.tenant), 3));
             if let Some(secs) = model.session_secs_left() {
-                left.push(t.session_left(u64::try_from(secs).unwrap_or(0)));
+                parts.push((t.session_left(u64::try_from(secs).unwrap_or(0)), 2));
             }
         }
-        None => left.push(t.label(Label::NotSignedIn).to_string()),
+        None => parts.push((t.label(Label::NotSignedIn).to_string(), 3)),
     }
     if let Some(kind) = model.secret_store {
-        left.push(t.label(keyring_label(kind)).to_string());
+        parts.push((t.label(keyring_label(kind)).to_string(), 1));
     }
     let pending = model.pending_operations();
-    let right_pending = if pending > 0 {
-        Some(format!(
-            "{} {}",
-            theme.spinner(u64::try_from(model.now.timestamp()).unwrap_or(0)),
-            t.pending_count(pending)
-        ))
+    if pending > 0 {
+        parts.push((
+            format!(
+                "{} {}",
+                theme.spinner(u64::try_from(model.now.timestamp()).unwrap_or(0)),
+                t.pending_count(pending)
+            ),
+            4,
+        ));
+    }
+    let right = if model.services.loaded_at.is_some() && model.session.is_logged_in() {
+        t.subscriptions_count(model.services.rows.len())
     } else {
-        None
+        String::new()
     };
-    let count = if model.services.loaded_at.is_some() && model.session.is_logged_in() {
-        Some(t.subscriptions_count(model.services.rows.len()))
-    } else {
-        None
-    };
-    let mut right: Vec<String> = Vec::new();
-    right.extend(right_pending);
-    right.extend(count);
-    let right = right.join(sep);
     let width = usize::from(area.width);
     let right_w = right.chars().count();
-    let left_room = width.saturating_sub(right_w + 1);
-    let left = truncate(&left.join(sep), left_room, theme);
+    let room = width.saturating_sub(right_w + 1);
+    let joined_w = |parts: &[(String, u8)]| -> usize {
+        parts.iter().map(|(s, _)| s.chars().count()).sum::<usize>()
+            + sep.chars().count() * parts.len().saturating_sub(1)
+    };
+    while parts.len() > 1 && joined_w(&parts) > room {
+        let lowest = parts
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, (_, p))| *p)
+            .map_or(0, |(i, _)| i);
+        parts.remove(lowest);
+    }
+    let left = parts
+        .iter()
+        .map(|(s, _)| s.as_str())
+        .collect::<Vec<_>>()
+        .join(sep);
+    let left = truncate(&left, room, theme);
     let pad = width.saturating_sub(left.chars().count() + right_w);
     let line = Line::from(vec![
         Span::raw(left),
