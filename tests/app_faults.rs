@@ -193,3 +193,46 @@ async fn a_refused_refresh_goes_back_to_login_and_the_wizard_survives_it() {
     assert_eq!(app.m.operations.len(), 1);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_that_cannot_be_written_to_the_audit_log_is_not_sent() {
+    // A directory where the audit file should be: every append fails.
+    let dir = std::env::temp_dir().join(format!("licencias-audit-dir-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let srv = licencias::server::spawn(licencias::server::ServerConfig {
+        clock: Some(app_support::start_instant()),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let mut app = App::start_full(
+        srv,
+        true,
+        licencias::secrets::SecretStore::memory(),
+        None,
+        dir.clone(),
+    )
+    .await;
+    app.sign_in().await;
+    app.open("sub-bs").await;
+    app.change(Effective::Now, "12");
+    app.enter();
+    app.acknowledge_all();
+    app.enter();
+    app.until("the wizard to come back", |m| {
+        m.wizard().is_some_and(|w| w.error.is_some())
+    })
+    .await;
+    let w = app.m.wizard().unwrap();
+    assert!(
+        matches!(&w.error, Some(WizardError::Failed(Failure::Audit(_)))),
+        "{:?}",
+        w.error
+    );
+    assert_eq!(w.input.entry.value(), "12");
+    assert!(matches!(w.step, WizardStep::Review(_)));
+    assert_eq!(posts(&app).len(), 0, "nothing reached the portal");
+    assert!(app.m.operations.is_empty());
+    app.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

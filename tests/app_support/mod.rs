@@ -74,6 +74,21 @@ impl App {
         store: SecretStore,
         username: Option<&str>,
     ) -> App {
+        let audit = std::env::temp_dir().join(format!(
+            "licencias-app-flows-{}.jsonl",
+            uuid::Uuid::new_v4()
+        ));
+        Self::start_full(srv, front, store, username, audit).await
+    }
+
+    /// Everything chosen by the test, including the audit log path.
+    pub async fn start_full(
+        srv: RunningServer,
+        front: bool,
+        store: SecretStore,
+        username: Option<&str>,
+        audit: PathBuf,
+    ) -> App {
         let url = srv.base_url();
         let front = if front {
             Some(FaultyFront::start(srv.addr()).await)
@@ -93,10 +108,6 @@ impl App {
             },
         )
         .expect("loopback is allowed");
-        let audit = std::env::temp_dir().join(format!(
-            "licencias-app-flows-{}.jsonl",
-            uuid::Uuid::new_v4()
-        ));
         let (tx, rx) = mpsc::unbounded_channel();
         let runner = Runner::new(
             RunnerConfig {
