@@ -53,7 +53,20 @@ pub(super) fn adopt_pending_operation(
     let Some(p) = &dto.pending_operation else {
         return;
     };
-    if p.status != OperationStatus::Pending || model.operation(&p.id).is_some() {
+    if p.status != OperationStatus::Pending {
+        return;
+    }
+    let sla_seconds = model.policy.provisioning_sla_seconds;
+    if let Some(t) = model.operations.iter_mut().find(|t| t.operation_id == p.id) {
+        // Tracking had stopped (gave up, network): the portal still shows it
+        // pending, so follow it again.
+        if t.status == OperationStatus::Pending && t.error.is_some() {
+            t.error = None;
+            fx.push(Effect::TrackOperation {
+                operation_id: p.id.clone(),
+                sla_seconds,
+            });
+        }
         return;
     }
     model.operations.push(OperationTracker {

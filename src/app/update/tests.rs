@@ -1234,9 +1234,27 @@ fn a_pending_operation_seen_in_a_detail_is_tracked_without_audit_lines() {
     let fx = t.send(Msg::SubscriptionLoaded {
         id: *id,
         subscription_id: "s1".into(),
-        result: Ok(sub),
+        result: Ok(sub.clone()),
     });
     assert!(fx.is_empty());
+    // Tracking gave up while the portal still shows it pending: a reload follows it again.
+    t.send(Msg::OperationFinished {
+        operation_id: "op-old".into(),
+        result: Err(Failure::StillPending),
+        now: at(INSIDE),
+    });
+    assert_eq!(t.m.pending_operations(), 0);
+    let fx = t.ch('r');
+    let Effect::LoadSubscription { id, .. } = &fx[0] else {
+        panic!()
+    };
+    let fx = t.send(Msg::SubscriptionLoaded {
+        id: *id,
+        subscription_id: "s1".into(),
+        result: Ok(sub.clone()),
+    });
+    assert!(matches!(&fx[..], [Effect::TrackOperation { .. }]), "{fx:?}");
+    assert_eq!(t.m.pending_operations(), 1);
     let fx = t.send(Msg::OperationFinished {
         operation_id: "op-old".into(),
         result: Ok(op("op-old", OperationStatus::Succeeded, 14)),
