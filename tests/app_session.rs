@@ -62,3 +62,68 @@ async fn a_restart_inside_the_session_resumes_silently_and_logout_forgets_it() {
     assert_eq!(form.username.value(), "demo");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_signed_in_signs_in_through_the_runner_after_the_first_frame() {
+    use licencias::app::{
+        Clock, DemoInfo, Model, ModelInit, Msg, Prefs, Runner, RunnerConfig, update,
+    };
+    use licencias::portal::{ClientOptions, PortalClient};
+    use licencias::secrets::StoreChoice;
+
+    let srv = licencias::server::spawn(licencias::server::ServerConfig::default())
+        .await
+        .unwrap();
+    let url = srv.base_url();
+    let client = PortalClient::new(&url, ClientOptions::default()).unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let audit = std::env::temp_dir().join(format!("licencias-demo-{}.jsonl", uuid::Uuid::new_v4()));
+    let mut runner = Runner::new(
+        RunnerConfig {
+            client,
+            portal_url: url.clone(),
+            secret_store: StoreChoice::Memory,
+            store: Some(SecretStore::memory()),
+            audit_path: Some(audit),
+            config_path: None,
+            clock: Clock::system(),
+        },
+        tx,
+    );
+    let mut m = Model::new(ModelInit {
+        portal_url: url,
+        demo: Some(DemoInfo {
+            password_hint: true,
+            signed_in: true,
+        }),
+        username: None,
+        prefs: Prefs {
+            lang: licencias::i18n::Lang::Es,
+            ascii: false,
+            color: true,
+        },
+        now: chrono::Utc::now(),
+        key_nonce: 1,
+    });
+    let fx = update(
+        &mut m,
+        Msg::Started {
+            now: chrono::Utc::now(),
+        },
+    );
+    // Nothing blocks before the first frame: the model is drawable now.
+    assert!(matches!(m.session, Session::Resuming { .. }));
+    runner.perform_all(fx);
+    while !(m.session.is_logged_in() && m.services.loaded_at.is_some()) {
+        let msg = tokio::time::timeout(std::time::Duration::from_secs(60), rx.recv())
+            .await
+            .expect("the demo signs in")
+            .expect("the runner is alive");
+        let fx = update(&mut m, msg);
+        runner.perform_all(fx);
+    }
+    assert_eq!(m.context(), Context::Services);
+    assert!(!m.services.rows.is_empty());
+    drop(runner);
+    srv.shutdown().await;
+}
