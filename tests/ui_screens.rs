@@ -319,6 +319,24 @@ fn domain_subs() -> Vec<(&'static str, &'static str, Subscription)> {
             },
         ),
         (
+            "m365",
+            "Microsoft 365",
+            Subscription {
+                id: "sub-f3".into(),
+                name: "Microsoft 365 F3".into(),
+                quantity: 100,
+                term_start: d("2026-11-25"),
+                anchor_day: 25,
+                renewal_date: d("2026-12-25"),
+                assigned: Some(90),
+                scheduled_change: Some(ScheduledChange {
+                    quantity: 80,
+                    effective_date: d("2026-12-25"),
+                }),
+                ..base.clone()
+            },
+        ),
+        (
             "d365",
             "Dynamics 365",
             Subscription {
@@ -1081,4 +1099,44 @@ fn waiting_states() {
         "the count marker shows only with the data: {s}"
     );
     snap!("services_loading_es_80x24", s);
+}
+
+#[test]
+fn review_with_every_warning_keeps_confirm_on_screen_at_80x24() {
+    let mut d = Driver::new(Lang::Es, false, true, false);
+    d.signed_in();
+    d.open("sub-f3");
+    d.key(Key::ch('c'));
+    d.code(KeyCode::Enter);
+    d.typed("8");
+    d.code(KeyCode::Enter);
+    let s = d.snap(80, 24);
+    assert!(s.contains("[ Confirmar ]"), "{s}");
+    assert!(s.contains("Tengo la aprobación interna"), "{s}");
+    snap!("wizard_review_three_warnings_es_80x24", s);
+    // Tick everything: the focus moves down and stays visible.
+    for _ in 0..3 {
+        d.key(Key::ch(' '));
+        d.code(KeyCode::Tab);
+    }
+    d.key(Key::ch(' '));
+    let s = d.snap(80, 24);
+    assert!(s.contains("[x] Tengo la aprobación interna"), "{s}");
+    assert!(s.contains("[ Confirmar ]"), "{s}");
+    // Even with an error banner on top, the buttons stay on screen.
+    d.code(KeyCode::Enter);
+    let id = d.find(|e| match e {
+        Effect::SubmitChange { id, .. } => Some(*id),
+        _ => None,
+    });
+    d.send(Msg::ChangeSubmitted {
+        id,
+        result: Err(licencias::app::Failure::Network(
+            "connection reset by peer".into(),
+        )),
+    });
+    let s = d.snap(80, 24);
+    assert!(s.contains("[ Confirmar ]"), "{s}");
+    assert!(s.contains("connection reset"), "{s}");
+    snap!("wizard_review_error_es_80x24", s);
 }

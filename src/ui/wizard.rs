@@ -5,7 +5,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use crate::app::{DoneOutcome, Model, ReviewFocus, ReviewState, Wizard, WizardStep};
 use crate::domain::{ChangePlan, Effective, EntryError, Refusal, WindowStatus};
@@ -87,7 +87,39 @@ pub fn render(
             lines.push(Line::styled(t.label(Label::ChangeFailed), theme.error()));
         }
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    let (lines, scroll) = fit(lines, width, usize::from(inner.height));
+    frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
+}
+
+/// Make `lines` fit `height` rows of `width` columns: wrap the long ones
+/// (keeping their indentation), drop blank lines (never the first two),
+/// then scroll so that the end (the buttons and the hint under them) stays
+/// visible.
+fn fit(lines: Vec<Line<'static>>, width: usize, height: usize) -> (Vec<Line<'static>>, u16) {
+    let mut out: Vec<Line<'static>> = Vec::with_capacity(lines.len());
+    for line in lines {
+        if line.width() <= width {
+            out.push(line);
+            continue;
+        }
+        let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+        let indent = text.len() - text.trim_start().len();
+        out.extend(hanging(
+            vec![Span::raw(" ".repeat(indent))],
+            line.spans,
+            width,
+        ));
+    }
+    while out.len() > height {
+        match out.iter().skip(2).rposition(|l| l.width() == 0) {
+            Some(i) => {
+                out.remove(i + 2);
+            }
+            None => break,
+        }
+    }
+    let over = out.len().saturating_sub(height);
+    (out, u16::try_from(over).unwrap_or(u16::MAX))
 }
 
 /// a. Now (preselected) or at the next renewal.
