@@ -5,7 +5,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph};
 
 use crate::api::SubscriptionDto;
 use crate::app::{Action, Context, DetailState, Model};
@@ -13,7 +13,7 @@ use crate::domain::WindowStatus;
 use crate::i18n::{Catalog, Label};
 
 use super::theme::Theme;
-use super::widgets::{centered, char_keys, hanging, progress_bar};
+use super::widgets::{centered, char_keys, fit, hanging, progress_bar};
 
 pub fn render(
     model: &Model,
@@ -64,7 +64,8 @@ pub fn render(
             theme.dim(),
         ));
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    let (lines, scroll) = fit(lines, usize::from(inner.width), usize::from(inner.height));
+    frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
     if state.confirm_cancel {
         confirm_cancel(t, theme, area, frame);
     }

@@ -474,6 +474,37 @@ pub fn hanging(
     lines
 }
 
+/// Make `lines` fit `height` rows of `width` columns: wrap the long ones
+/// (keeping their indentation), drop blank lines (never the first two),
+/// then scroll so that the end (the buttons and the hint under them) stays
+/// visible.
+pub fn fit(lines: Vec<Line<'static>>, width: usize, height: usize) -> (Vec<Line<'static>>, u16) {
+    let mut out: Vec<Line<'static>> = Vec::with_capacity(lines.len());
+    for line in lines {
+        if line.width() <= width {
+            out.push(line);
+            continue;
+        }
+        let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+        let indent = text.len() - text.trim_start().len();
+        out.extend(hanging(
+            vec![Span::raw(" ".repeat(indent))],
+            line.spans,
+            width,
+        ));
+    }
+    while out.len() > height {
+        match out.iter().skip(2).rposition(|l| l.width() == 0) {
+            Some(i) => {
+                out.remove(i + 2);
+            }
+            None => break,
+        }
+    }
+    let over = out.len().saturating_sub(height);
+    (out, u16::try_from(over).unwrap_or(u16::MAX))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

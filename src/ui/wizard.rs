@@ -12,7 +12,9 @@ use crate::domain::{ChangePlan, Effective, EntryError, Refusal, WindowStatus};
 use crate::i18n::{Catalog, Label, change_preview};
 
 use super::theme::Theme;
-use super::widgets::{button, checkbox_lines, field_line, hanging, progress_bar, step_indicator};
+use super::widgets::{
+    button, checkbox_lines, field_line, fit, hanging, progress_bar, step_indicator,
+};
 
 pub fn render(
     model: &Model,
@@ -89,37 +91,6 @@ pub fn render(
     }
     let (lines, scroll) = fit(lines, width, usize::from(inner.height));
     frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
-}
-
-/// Make `lines` fit `height` rows of `width` columns: wrap the long ones
-/// (keeping their indentation), drop blank lines (never the first two),
-/// then scroll so that the end (the buttons and the hint under them) stays
-/// visible.
-fn fit(lines: Vec<Line<'static>>, width: usize, height: usize) -> (Vec<Line<'static>>, u16) {
-    let mut out: Vec<Line<'static>> = Vec::with_capacity(lines.len());
-    for line in lines {
-        if line.width() <= width {
-            out.push(line);
-            continue;
-        }
-        let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
-        let indent = text.len() - text.trim_start().len();
-        out.extend(hanging(
-            vec![Span::raw(" ".repeat(indent))],
-            line.spans,
-            width,
-        ));
-    }
-    while out.len() > height {
-        match out.iter().skip(2).rposition(|l| l.width() == 0) {
-            Some(i) => {
-                out.remove(i + 2);
-            }
-            None => break,
-        }
-    }
-    let over = out.len().saturating_sub(height);
-    (out, u16::try_from(over).unwrap_or(u16::MAX))
 }
 
 /// a. Now (preselected) or at the next renewal.
