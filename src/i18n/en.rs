@@ -452,7 +452,11 @@ impl Catalog for En {
     }
 
     fn filter_matches(&self, shown: usize, total: usize) -> String {
-        format!("{shown} of {total}")
+        format!(
+            "{} of {}",
+            super::grouped(shown, ','),
+            super::grouped(total, ',')
+        )
     }
 
     fn range(&self, min: Quantity, max: Quantity) -> String {

@@ -456,7 +456,11 @@ impl Catalog for Es {
     }
 
     fn filter_matches(&self, shown: usize, total: usize) -> String {
-        format!("{shown} de {total}")
+        format!(
+            "{} de {}",
+            super::grouped(shown, '.'),
+            super::grouped(total, '.')
+        )
     }
 
     fn range(&self, min: Quantity, max: Quantity) -> String {
