@@ -66,8 +66,16 @@ pub enum AppError {
 
 type Term = Terminal<CrosstermBackend<Stdout>>;
 
-/// Leave raw mode and the alternate screen; show the cursor. Idempotent.
+/// Whether the terminal is in raw mode + alternate screen (set up by us).
+static TERMINAL_ACTIVE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Leave raw mode and the alternate screen; show the cursor. Runs once per
+/// setup: a second call (the guard after the panic hook) writes nothing, so
+/// it cannot move the cursor back over a panic message.
 pub fn restore_terminal() {
+    if !TERMINAL_ACTIVE.swap(false, std::sync::atomic::Ordering::SeqCst) {
+        return;
+    }
     let _ = terminal::disable_raw_mode();
     let _ = execute!(io::stdout(), terminal::LeaveAlternateScreen, cursor::Show);
 }
@@ -94,6 +102,7 @@ fn install_panic_hook() {
 fn setup_terminal() -> Result<(TerminalGuard, Term), AppError> {
     install_panic_hook();
     terminal::enable_raw_mode()?;
+    TERMINAL_ACTIVE.store(true, std::sync::atomic::Ordering::SeqCst);
     let guard = TerminalGuard;
     execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
     let term = Terminal::new(CrosstermBackend::new(io::stdout()))?;
