@@ -1276,3 +1276,37 @@ fn an_unbound_key_does_not_ask_for_a_redraw() {
     t.ch('j');
     assert!(t.m.dirty);
 }
+
+#[test]
+fn a_failed_provisioning_ends_the_wizard_in_failed_with_an_audit_line() {
+    let mut t = in_wizard(INSIDE, dto("s1", 10, 1, INSIDE));
+    t.code(KeyCode::Enter);
+    t.typed("16");
+    t.code(KeyCode::Enter);
+    t.acknowledge_all();
+    let (id, req) = submit(&t.code(KeyCode::Enter));
+    t.send(Msg::ChangeSubmitted {
+        id,
+        result: Ok(ChangeOutcome::Accepted(op(
+            "op-f",
+            OperationStatus::Pending,
+            16,
+        ))),
+    });
+    let fx = t.send(Msg::OperationFinished {
+        operation_id: "op-f".into(),
+        result: Ok(op("op-f", OperationStatus::Failed, 16)),
+        now: at(INSIDE),
+    });
+    let Some(Effect::AppendAudit(a)) = fx.first() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(a.status, AuditStatus::Failed);
+    assert_eq!(a.idempotency_key, req.key);
+    assert!(matches!(t.wizard().step, WizardStep::Failed { .. }));
+    assert_eq!(t.m.context(), Context::WizardDone);
+    assert_eq!(t.m.services.rows[0].sub.quantity, 10, "nothing changed");
+    let fx = t.code(KeyCode::Enter);
+    assert!(matches!(&fx[..], [Effect::LoadSubscription { .. }]));
+    assert_eq!(t.m.context(), Context::Detail);
+}
