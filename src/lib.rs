@@ -3,14 +3,14 @@
 //! See `README.md` and `../shared/design/architecture.md` for the layout.
 
 pub mod api;
-pub mod domain;
-pub mod i18n;
-pub mod portal;
-pub mod secrets;
-pub mod config;
-pub mod logging;
+pub mod app;
 pub mod audit;
 pub mod cli;
-pub mod app;
-pub mod ui;
+pub mod config;
+pub mod domain;
+pub mod i18n;
+pub mod logging;
+pub mod portal;
+pub mod secrets;
 pub mod server;
+pub mod ui;
