@@ -85,8 +85,7 @@ async fn run_tui(cli: Cli) -> ExitCode {
     }
 }
 
-/// Start the embedded demo portal when asked, sign in for `--signed-in`,
-/// then run the terminal interface.
+/// Start the embedded demo portal when asked, then run the terminal interface.
 async fn launch(settings: Settings) -> Result<(), String> {
     let (server, demo) = match &settings.target {
         Target::Demo(d) => {
@@ -100,11 +99,9 @@ async fn launch(settings: Settings) -> Result<(), String> {
         (Target::Demo(_), Some(s)) => s.base_url(),
         (Target::Demo(_), None) => return Err("the demo portal did not start".into()),
     };
-    let client = match &demo {
-        Some(d) if d.signed_in => Some(sign_in_demo(&portal_url).await?),
-        _ => None,
-    };
-    let result = run_app(&settings, portal_url, demo, client).await;
+    // `--signed-in` is honoured by the app's runner after the first frame,
+    // so the screen is never blank while the demo user signs in.
+    let result = run_app(&settings, portal_url, demo).await;
     if let Some(s) = server {
         s.shutdown().await;
     }
@@ -125,21 +122,10 @@ async fn start_demo(d: &DemoOptions) -> Result<server::RunningServer, String> {
     Ok(s)
 }
 
-async fn sign_in_demo(portal_url: &str) -> Result<portal::PortalClient, String> {
-    let client = portal::PortalClient::new(portal_url, portal::ClientOptions::default())
-        .map_err(|e| e.to_string())?;
-    let password = secrecy::SecretString::from(server::DEMO_PASSWORD);
-    portal::demo::sign_in_demo(&client, server::DEMO_USERNAME, &password)
-        .await
-        .map_err(|e| format!("cannot sign in to the demo portal: {e}"))?;
-    Ok(client)
-}
-
 async fn run_app(
     settings: &Settings,
     portal_url: String,
     demo: Option<DemoOptions>,
-    client: Option<portal::PortalClient>,
 ) -> Result<(), String> {
     let opts = app::LaunchOptions {
         portal_url,
@@ -154,7 +140,7 @@ async fn run_app(
         secret_store: settings.secret_store,
         config_path: settings.config_path.clone(),
         audit_path: None,
-        client,
+        client: None,
         clock: demo.as_ref().and_then(|d| d.clock),
     };
     app::run(opts).await.map_err(|e| e.to_string())
