@@ -1,5 +1,6 @@
 //! Flow tests for `update`: feed messages, check the model and the effects.
 //! No terminal, no network, no tokio.
+//! Compiled only for tests: `mod.rs` declares it under `#[cfg(test)]`.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use secrecy::ExposeSecret;
