@@ -8,6 +8,7 @@ pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod fsutil;
 pub mod i18n;
 pub mod logging;
 pub mod portal;

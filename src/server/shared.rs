@@ -1,8 +1,7 @@
 //! What every handler shares: the store behind one `Mutex`, the clocks, the
 //! policy, and the state-file writer. The lock is never held across an await.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -106,7 +105,7 @@ impl Persister {
             if *last >= snapshot.seq || snapshot.bytes.is_empty() {
                 return Ok(());
             }
-            atomic_write(&path, &snapshot.bytes)?;
+            crate::fsutil::write_atomic(&path, &snapshot.bytes)?;
             *last = snapshot.seq;
             Ok::<(), std::io::Error>(())
         })
@@ -124,62 +123,8 @@ impl Persister {
     pub fn write_now(&self, store: &Store) -> std::io::Result<()> {
         let snapshot = self.snapshot(store);
         let mut last = self.written.lock().unwrap_or_else(|e| e.into_inner());
-        atomic_write(&self.path, &snapshot.bytes)?;
+        crate::fsutil::write_atomic(&self.path, &snapshot.bytes)?;
         *last = snapshot.seq;
         Ok(())
-    }
-}
-
-/// Write `bytes` to `path` so that a crash leaves either the old or the new
-/// file: temp file in the same directory, fsync, rename, fsync the directory.
-pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "state.json".into());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let result = (|| {
-        let mut file = options.open(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&tmp, path)?;
-        if let Ok(d) = std::fs::File::open(&dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn atomic_write_replaces_the_file() {
-        let dir = std::env::temp_dir().join(format!("licencias-aw-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("state.json");
-        atomic_write(&path, b"one").unwrap();
-        atomic_write(&path, b"two").unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"two");
-        let leftovers = std::fs::read_dir(&dir).unwrap().count();
-        assert_eq!(leftovers, 1);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
