@@ -52,7 +52,7 @@ fn listing(n: usize) -> Vec<ServiceDto> {
         let mut subs = Vec::new();
         while subs.len() < 100 && i < n {
             i += 1;
-            let annual = i % 5 == 0;
+            let annual = i.is_multiple_of(5);
             let back = if annual { i % 360 } else { i % 28 } as u64;
             let start = today().checked_sub_days(Days::new(back)).unwrap_or(today());
             let renewal = if annual {
@@ -69,7 +69,7 @@ fn listing(n: usize) -> Vec<ServiceDto> {
                     .checked_add_days(Days::new(5))
                     .unwrap_or(renewal),
             };
-            let suspended = i % 97 == 0;
+            let suspended = i.is_multiple_of(97);
             subs.push(SubscriptionSummary {
                 id: format!("gen-{i:06}"),
                 name: format!("{} #{i}", plans[i % plans.len()]),
@@ -82,7 +82,7 @@ fn listing(n: usize) -> Vec<ServiceDto> {
                     Status::Active
                 },
                 decrease_window: (!suspended).then_some(window),
-                has_scheduled_change: i % 11 == 0,
+                has_scheduled_change: i.is_multiple_of(11),
                 has_pending_operation: false,
             });
         }
