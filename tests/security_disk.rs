@@ -109,11 +109,11 @@ fn the_real_binary_writes_no_token_or_password_to_disk() {
     wait_tape(&tape, "the password", |t| {
         answered(t, "/auth/login", "200") > 0
     });
-    let totp = totp_rs::Totp::from_url(&format!(
+    let uri = format!(
         "otpauth://totp/licencias:bob?secret={}&issuer=licencias",
         server_support::BOB_SECRET
-    ))
-    .unwrap();
+    );
+    let totp = totp_rs::Totp::from_url(uri).unwrap();
     // Let the verify screen take the keys, then type the code.
     std::thread::sleep(Duration::from_millis(300));
     send(&format!("{}\r", totp.generate_current()));
@@ -142,7 +142,7 @@ fn the_real_binary_writes_no_token_or_password_to_disk() {
         assert!(start.elapsed() < GIVE_UP, "the app did not quit");
         std::thread::sleep(Duration::from_millis(50));
     };
-    drop(send);
+    drop(keys);
     let _ = reader.join();
     assert!(status.success(), "the app quit cleanly");
     rt.block_on(srv.shutdown());
