@@ -275,7 +275,7 @@ async fn data_routes_need_a_valid_token_and_policy_does_not() {
 }
 
 #[tokio::test]
-async fn the_demo_user_signs_in_with_the_strong_demo_hash_and_enrols() {
+async fn the_demo_user_signs_in_with_the_demo_hash_and_enrols() {
     let server = spawn(ServerConfig::default()).await.unwrap();
     let api = Api::new(&server);
     assert_eq!(

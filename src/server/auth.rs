@@ -24,7 +24,9 @@ pub const ACCESS_SECONDS: i64 = 15 * 60;
 pub const REFRESH_SECONDS: i64 = 8 * 60 * 60;
 
 /// Verified against when the username is unknown, so that the answer takes
-/// as long as for a real user (the demo user's hash; no password is known to match here).
+/// as long as for a real user with strong parameters (m=65536,t=3,p=4, as
+/// real tenants files should use; the public demo passwords use cheap ones).
+/// No password is known to match here.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=65536,t=3,p=4$+dvajKluYjogo81jcMTisA$b1MTz6YV76iO9AvKJaxTlt7CXXhug6IEPFgkSxccapY";
 
 /// Check a password against a PHC string (CPU-heavy: call from `spawn_blocking`).
