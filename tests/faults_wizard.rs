@@ -241,6 +241,9 @@ fn assert_clear_message(m: &Model, e: &WizardError, qty: u32) {
     assert_ne!(en, es, "translated");
 }
 
+/// What the failure shown must be, for a case.
+type Expect = fn(&Failure) -> bool;
+
 fn status(status: u16, code: &'static str, retry_after: Option<u64>) -> Fault {
     Fault::Status {
         status,
@@ -254,11 +257,7 @@ fn status(status: u16, code: &'static str, retry_after: Option<u64>) -> Fault {
 /// again after the network heals applies the change exactly once, with
 /// the same idempotency key. `applied_by_fault`: whether the server acted
 /// on the faulty attempts (the answer was lost after it accepted).
-async fn persistent_fault_then_retry(
-    fault: Fault,
-    applied_by_fault: bool,
-    expect: fn(&Failure) -> bool,
-) {
+async fn persistent_fault_then_retry(fault: Fault, applied_by_fault: bool, expect: Expect) {
     let case = format!("{fault:?}");
     let mut c = Case::in_review("13").await;
     c.front().plan("POST", "/changes", fault, ATTEMPTS);
@@ -375,7 +374,7 @@ async fn transient_faults_are_ridden_out_and_the_change_applied_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn faults_outlasting_the_retries_keep_the_input_and_apply_once_when_confirmed_again() {
-    let cases: [(Fault, bool, fn(&Failure) -> bool); 6] = [
+    let cases: [(Fault, bool, Expect); 6] = [
         (status(500, "internal", None), false, |f| {
             matches!(f, Failure::Server { status: 500, .. })
         }),
