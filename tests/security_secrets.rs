@@ -38,7 +38,7 @@ const GIVE_UP: Duration = Duration::from_secs(90);
 
 mod security_support;
 
-use security_support::{Tape, all_files, proxy, secrets_on_the_wire};
+use security_support::{Driver, Tape, all_files, proxy, secrets_on_the_wire};
 
 // ------------------------------------------------------------ the session
 
@@ -55,28 +55,21 @@ struct App {
     term: Terminal<TestBackend>,
 }
 
-impl App {
+/// Keys go through `dispatch`, which records the Debug text of every
+/// message, effect and model state on the way.
+impl Driver for App {
     fn dispatch(&mut self, msg: Msg) {
         self.debug.push_str(&format!("{msg:?}\n"));
         let fx = update(&mut self.m, msg);
         self.debug.push_str(&format!("{fx:?}\n{:?}\n", self.m));
         self.runner.perform_all(fx);
     }
-    fn key(&mut self, key: Key) {
-        let now = self.clock.now();
-        self.dispatch(Msg::Key { key, now });
+    fn now(&self) -> chrono::DateTime<Utc> {
+        self.clock.now()
     }
-    fn enter(&mut self) {
-        self.key(Key::plain(KeyCode::Enter));
-    }
-    fn tab(&mut self) {
-        self.key(Key::plain(KeyCode::Tab));
-    }
-    fn typed(&mut self, s: &str) {
-        for c in s.chars() {
-            self.key(Key::ch(c));
-        }
-    }
+}
+
+impl App {
     async fn until(&mut self, what: &str, pred: impl Fn(&Model) -> bool) {
         loop {
             if pred(&self.m) {

@@ -1,12 +1,15 @@
 //! Shared helpers for the `security_*` tests: a recording HTTP/1.1 proxy on
 //! loopback between the client and the real server, which keeps every
 //! request and answer so a test knows exactly which passwords, codes and
-//! tokens crossed the wire; and a recursive file lister.
+//! tokens crossed the wire; a key driver for the app core; and a recursive
+//! file lister.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use chrono::{DateTime, Utc};
+use licencias::app::{Key, KeyCode, Msg};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -127,6 +130,29 @@ pub fn all_files(dir: &Path, out: &mut Vec<PathBuf>) {
             all_files(&p, out);
         } else {
             out.push(p);
+        }
+    }
+}
+
+/// Key presses for a harness that owns a model and a runner: implement
+/// `dispatch` (apply a message, perform its effects) and `now`.
+pub trait Driver {
+    fn dispatch(&mut self, msg: Msg);
+    fn now(&self) -> DateTime<Utc>;
+
+    fn key(&mut self, key: Key) {
+        let now = self.now();
+        self.dispatch(Msg::Key { key, now });
+    }
+    fn enter(&mut self) {
+        self.key(Key::plain(KeyCode::Enter));
+    }
+    fn tab(&mut self) {
+        self.key(Key::plain(KeyCode::Tab));
+    }
+    fn typed(&mut self, s: &str) {
+        for c in s.chars() {
+            self.key(Key::ch(c));
         }
     }
 }
