@@ -54,3 +54,41 @@ NCDU_KEYS='j*10 k*5 PGDN PGDN j*30@30'
 } 2>&1 | tee "$OUT/summary.txt"
 
 python3 benches/ptyperf_table.py "$OUT" | tee "$OUT/table.md"
+
+# The client alone (no in-process portal): `licencias serve --scale 10000` in
+# its own process, a fresh one per run (so a TOTP code is never "reused"), the
+# demo user enrolled with a known secret, and the client signing in by keys.
+# Its first frame is the login form; the sign-in + listing shows up as the
+# latency of the ENTER after the code. Peak RSS is the client's only.
+client_only() {
+  local n=$1 secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+  local tenants="$SANDBOX/tenants.json"
+  python3 - "$tenants" "$secret" <<'PY'
+import json, sys
+d = json.load(open("assets/demo-tenant.json"))
+d["tenants"][0]["users"][0]["totp_secret"] = sys.argv[2]
+json.dump(d, open(sys.argv[1], "w"))
+PY
+  for run in $(seq 1 "$RUNS"); do
+    local log="$SANDBOX/serve.log"
+    "$BIN" serve --listen 127.0.0.1:0 --tenants "$tenants" --scale "$n" > "$log" 2>/dev/null &
+    local serve_pid=$!
+    until grep -q "listening on" "$log" 2>/dev/null; do sleep 0.05; done
+    local url; url=$(head -1 "$log" | sed 's/^listening on //')
+    local code; code=$(python3 - "$secret" <<'PY'
+import base64, hmac, struct, sys, time
+key = base64.b32decode(sys.argv[1]); counter = int(time.time()) // 30
+h = hmac.new(key, struct.pack(">Q", counter), "sha1").digest(); o = h[-1] & 15
+print("%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7fffffff) % 1000000))
+PY
+)
+    python3 benches/ptyperf.py --cols 120 --rows 40 --runs 1 --settle-ms 300 --label "client only N=$n run $run" \
+      --marker "demo" --keys ":licencias-demo ENTER :$code ENTER j*10 k*5 PGDN PGDN / :premium BS*3 ESC j*30@30" --quit q \
+      --json "$OUT/client-only-$n-$run.json" -- "$BIN" --portal "$url" --user demo --secret-store memory
+    kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
+  done
+}
+if [[ -n "${CLIENT_ONLY:-}" ]]; then
+  client_only 10000 2>&1 | tee "$OUT/client-only.txt"
+  python3 benches/ptyperf_table.py --client-only "$OUT" | tee -a "$OUT/table.md"
+fi

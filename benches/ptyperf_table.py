@@ -39,7 +39,28 @@ def load(path):
     }
 
 
+def client_only(run):
+    """Runs of the client alone against `licencias serve` in its own process (ptyperf.sh, CLIENT_ONLY=1)."""
+    import glob
+    runs = [json.load(open(f))["runs"][0] for f in sorted(glob.glob(os.path.join(run, "client-only-*.json")))]
+    if not runs:
+        return
+    def keys(pred): return [k for r in runs for k in r["keys"] if "burst_settle_ms" not in k and pred(k)]
+    signin = [r["keys"][len("licencias-demo") + 1 + 6] for r in runs]  # the ENTER after the code
+    print()
+    print(f"Client alone, N=10,000 (`licencias serve` in its own process; median of {len(runs)} runs)")
+    print()
+    print("| measure | value |")
+    print("|---|---|")
+    print(f"| login form drawn (ms) | {med([r['first_frame_ms'] for r in runs]):.1f} |")
+    print(f"| ENTER after the code -> services on screen (sign-in + listing of 10,008) (ms) | {med([k['lat_ms'] for k in signin]):.1f} |")
+    print(f"| key->settled, j/k (ms) | {med([k['lat_ms'] for k in keys(lambda k: k['key'] in NAV)]):.2f} |")
+    print(f"| peak RSS of the client (MB) | {med([r['peak_rss_kb'] for r in runs]) / 1024:.1f} |")
+
+
 def main():
+    if sys.argv[1] == "--client-only":
+        return client_only(sys.argv[2])
     run = sys.argv[1]
     order = ["licencias-100.json", "licencias-10000.json", "htop.json", "ncdu.json"]
     rows = [load(os.path.join(run, f)) for f in order if os.path.exists(os.path.join(run, f))]
