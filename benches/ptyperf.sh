@@ -41,7 +41,8 @@ NCDU_KEYS='j*10 k*5 PGDN PGDN j*30@30'
   echo "htop: $(htop --version | head -1); ncdu: $(ncdu -v)"
   echo
   for n in 100 10000; do
-    total=$((n + 8)) # the demo tenant has 8 subscriptions of its own
+    # The demo tenant has 8 subscriptions of its own; the count is grouped ("10,008").
+    total=$(python3 -c "print(f'{$n + 8:,}')")
     "${DRIVER[@]}" --label "licencias N=$n" --marker "$total subscriptions" --keys "$LIC_KEYS" --quit q \
       --json "$OUT/licencias-$n.json" -- "$BIN" demo --scale "$n" --signed-in --secret-store memory
     echo
