@@ -335,6 +335,9 @@ pub struct ServicesState {
     /// First visible position in `view` (see [`ServicesState::visible`]).
     pub offset: usize,
     pub filter: TextField,
+    /// The lower-cased filter text `view` was last computed for: typing that
+    /// extends it only narrows `view` (no rescan of every row).
+    pub(crate) filtered_for: String,
     /// `/` pressed: keys go to the filter field.
     pub filter_active: bool,
     pub sort: SortMode,

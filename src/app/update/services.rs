@@ -121,6 +121,8 @@ pub(super) fn apply_filter(model: &mut Model, keep: Option<&str>) {
         .copied()
         .filter(|&i| terms.iter().all(|t| s.rows[i].haystack.contains(t)))
         .collect();
+    drop(terms);
+    s.filtered_for = needle;
     s.selected = keep
         .and_then(|id| s.view.iter().position(|&i| s.rows[i].sub.id == id))
         .unwrap_or(0);
@@ -133,7 +135,28 @@ pub(super) fn apply_filter(model: &mut Model, keep: Option<&str>) {
 pub(super) fn refilter(model: &mut Model) {
     model.services.selected = 0;
     model.services.offset = 0;
-    apply_filter(model, None);
+    let needle = model.services.filter.value().to_lowercase();
+    if needle.starts_with(model.services.filtered_for.as_str()) {
+        narrow(model, needle);
+    } else {
+        apply_filter(model, None);
+    }
+}
+
+/// Typing that extends the filter text can only remove rows (every old term
+/// is a substring of a new one): keep the shown rows that still match, in
+/// their order, instead of rescanning every row. Measured: ~3.3 ms per key
+/// at 10,000 subscriptions before (benches/README.md).
+fn narrow(model: &mut Model, needle: String) {
+    let page = page_size(model);
+    let s = &mut model.services;
+    let terms: Vec<&str> = needle.split_whitespace().collect();
+    let rows = &s.rows;
+    s.view
+        .retain(|&i| terms.iter().all(|t| rows[i].haystack.contains(t)));
+    drop(terms);
+    s.filtered_for = needle;
+    clamp_offset(s, page);
 }
 
 pub(super) fn services_action(model: &mut Model, action: Action, fx: &mut Vec<Effect>) {
