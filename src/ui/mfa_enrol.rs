@@ -12,7 +12,7 @@ use crate::i18n::{Catalog, Label};
 
 use super::qr::QrImage;
 use super::theme::Theme;
-use super::widgets::{field_line, hanging, hints_line};
+use super::widgets::{code_field_lines, hanging, hints_line};
 
 /// Narrowest text column kept beside the QR code.
 const MIN_TEXT_COLS: u16 = 30;
@@ -184,22 +184,13 @@ fn code_lines(
     width: usize,
     lines: &mut Vec<Line<'static>>,
 ) {
-    let label = t.label(Label::Code);
-    lines.push(field_line(
-        label,
-        label.chars().count(),
+    lines.extend(code_field_lines(
         &state.code,
-        state.request.is_none(),
-        width.min(24),
+        state.request.is_some(),
+        t,
         theme,
+        width,
     ));
-    lines.push(Line::styled(t.label(Label::CodeHint), theme.dim()));
-    if state.request.is_some() {
-        lines.push(Line::styled(
-            theme.text(t.label(Label::Verifying)),
-            theme.dim(),
-        ));
-    }
     if let Some((code, secs)) = model.demo_code_hint() {
         lines.extend(hanging(
             Vec::new(),

@@ -9,7 +9,7 @@ use crate::app::{Model, Session};
 use crate::i18n::{Catalog, Label};
 
 use super::theme::Theme;
-use super::widgets::{centered, field_line, hanging};
+use super::widgets::{centered, code_field_lines, hanging};
 
 pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut Frame) {
     let Session::MfaVerify(state) = &model.session else {
@@ -18,22 +18,13 @@ pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: 
     let w = area.width.min(70);
     let inner_w = usize::from(w.saturating_sub(4));
     let mut lines: Vec<Line> = vec![Line::raw(t.label(Label::VerifyIntro)), Line::raw("")];
-    let label = t.label(Label::Code);
-    lines.push(field_line(
-        label,
-        label.chars().count(),
+    lines.extend(code_field_lines(
         &state.code,
-        state.request.is_none(),
-        inner_w.min(24),
+        state.request.is_some(),
+        t,
         theme,
+        inner_w,
     ));
-    lines.push(Line::styled(t.label(Label::CodeHint), theme.dim()));
-    if state.request.is_some() {
-        lines.push(Line::styled(
-            theme.text(t.label(Label::Verifying)),
-            theme.dim(),
-        ));
-    }
     if let Some(f) = &state.error {
         lines.push(Line::raw(""));
         lines.extend(hanging(

@@ -310,6 +310,36 @@ pub fn step_indicator(current: usize, t: &dyn Catalog, theme: &Theme) -> Line<'s
     Line::from(spans)
 }
 
+/// The 6-digit code field of the MFA screens, its hint, and "verifying"
+/// while the code is being checked (`busy`).
+pub fn code_field_lines(
+    code: &TextField,
+    busy: bool,
+    t: &dyn Catalog,
+    theme: &Theme,
+    width: usize,
+) -> Vec<Line<'static>> {
+    let label = t.label(Label::Code);
+    let mut lines = vec![
+        field_line(
+            label,
+            label.chars().count(),
+            code,
+            !busy,
+            width.min(24),
+            theme,
+        ),
+        Line::styled(t.label(Label::CodeHint), theme.dim()),
+    ];
+    if busy {
+        lines.push(Line::styled(
+            theme.text(t.label(Label::Verifying)),
+            theme.dim(),
+        ));
+    }
+    lines
+}
+
 /// A text field on one line: `Label: value_` with the cursor shown as a
 /// reversed cell when focused. Long values scroll to keep the cursor visible.
 pub fn field_line(
