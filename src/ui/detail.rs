@@ -23,13 +23,7 @@ pub fn render(
     area: Rect,
     frame: &mut Frame,
 ) {
-    let title = format!(
-        " {} {} {} ",
-        t.label(Label::ManageSubscription),
-        if theme.ascii { "-" } else { "—" },
-        state.name
-    );
-    let block = theme.block(title);
+    let block = theme.block(theme.screen_title(t.label(Label::ManageSubscription), &state.name));
     let inner = block.inner(area);
     frame.render_widget(block, area);
 

@@ -54,6 +54,13 @@ impl Theme {
         }
     }
 
+    /// A screen title for a bordered block: ` What — Name ` (an ASCII dash
+    /// in ASCII mode).
+    pub fn screen_title(&self, what: &str, name: &str) -> String {
+        let dash = if self.ascii { "-" } else { "\u{2014}" };
+        format!(" {what} {dash} {name} ")
+    }
+
     /// A bordered block with an optional title.
     pub fn block<'a>(&self, title: impl Into<ratatui::text::Line<'a>>) -> Block<'a> {
         Block::default()

@@ -24,13 +24,7 @@ pub fn render(
     area: Rect,
     frame: &mut Frame,
 ) {
-    let title = format!(
-        " {} {} {} ",
-        t.label(Label::Change),
-        if theme.ascii { "-" } else { "—" },
-        wizard.sub.name
-    );
-    let block = theme.block(title);
+    let block = theme.block(theme.screen_title(t.label(Label::Change), &wizard.sub.name));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = usize::from(inner.width);
