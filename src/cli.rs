@@ -299,10 +299,14 @@ impl Cli {
 mod tests {
     use super::*;
 
+    /// Parse as the binary does, but without reading `LICENCIAS_*` from the
+    /// environment, so these tests do not depend on the shell they run in.
     fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        use clap::FromArgMatches;
         let mut v = vec!["licencias"];
         v.extend_from_slice(args);
-        Cli::try_parse_from(v)
+        let cmd = Cli::command().mut_args(|a| a.env(clap::builder::Resettable::Reset));
+        Cli::from_arg_matches(&cmd.try_get_matches_from(v)?)
     }
 
     fn settings(args: &[&str], config: &Config) -> Result<Settings, SettingsError> {
