@@ -1,3 +1,5 @@
+//! Catalogue tests. Compiled only for tests: `mod.rs` declares this module under `#[cfg(test)]`.
+
 use chrono::NaiveDate;
 
 use super::*;
