@@ -87,6 +87,12 @@ pub enum Failure {
     /// A TOTP code must be 6 digits. Nothing was sent.
     #[error("the code has 6 digits")]
     CodeNotSixDigits,
+    /// Sign in was pressed with the username empty. Nothing was sent.
+    #[error("username missing")]
+    UsernameMissing,
+    /// Sign in was pressed with the password empty. Nothing was sent.
+    #[error("password missing")]
+    PasswordMissing,
     /// The enrolment answer could not be read as an otpauth URI.
     #[error("bad enrolment data")]
     BadEnrolment,

@@ -619,6 +619,8 @@ impl Catalog for En {
             Failure::InsecureUrl(u) => self.portal_error(&PortalError::InsecureUrl(u.clone()), tz),
             Failure::InvalidUrl(u) => self.portal_error(&PortalError::InvalidUrl(u.clone()), tz),
             Failure::CodeNotSixDigits => self.label(Label::CodeSixDigits).to_string(),
+            Failure::UsernameMissing => "Type your username first.".to_string(),
+            Failure::PasswordMissing => "Type your password first.".to_string(),
             Failure::CodeDoesNotMatchLocally => self.label(Label::ClockMayBeOff).to_string(),
             Failure::BadEnrolment => "The portal sent set-up data that cannot be used. Sign in again; if it persists, tell your reseller.".to_string(),
             Failure::SecretStore(d) => format!("The keyring failed ({d}): the session is kept in memory only and ends when you quit."),

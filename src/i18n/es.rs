@@ -623,6 +623,8 @@ impl Catalog for Es {
             Failure::InsecureUrl(u) => self.portal_error(&PortalError::InsecureUrl(u.clone()), tz),
             Failure::InvalidUrl(u) => self.portal_error(&PortalError::InvalidUrl(u.clone()), tz),
             Failure::CodeNotSixDigits => self.label(Label::CodeSixDigits).to_string(),
+            Failure::UsernameMissing => "Escriba primero su usuario.".to_string(),
+            Failure::PasswordMissing => "Escriba primero su contraseña.".to_string(),
             Failure::CodeDoesNotMatchLocally => self.label(Label::ClockMayBeOff).to_string(),
             Failure::BadEnrolment => "El portal envió datos de configuración que no se pueden usar. Inicie sesión de nuevo; si sigue, avise a su distribuidor.".to_string(),
             Failure::SecretStore(d) => format!("El llavero falló ({d}): la sesión se guarda solo en memoria y termina al salir."),

@@ -89,10 +89,12 @@ pub(super) fn login_action(model: &mut Model, action: Action, fx: &mut Vec<Effec
             }
             if form.username.value().trim().is_empty() {
                 form.focus = LoginFocus::Username;
+                form.error = Some(Failure::UsernameMissing);
                 return;
             }
             if form.password.is_empty() {
                 form.focus = LoginFocus::Password;
+                form.error = Some(Failure::PasswordMissing);
                 return;
             }
             let username = form.username.value().trim().to_string();

@@ -307,6 +307,24 @@ fn demo_signed_in_starts_with_a_demo_sign_in_and_no_resume() {
 // ------------------------------------------------------------------ login + MFA
 
 #[test]
+fn empty_login_fields_say_what_is_missing_and_send_nothing() {
+    let mut t = T::new(INSIDE);
+    assert!(t.code(KeyCode::Enter).is_empty());
+    let Session::LoggedOut(form) = &t.m.session else {
+        panic!()
+    };
+    assert_eq!(form.error, Some(Failure::UsernameMissing));
+    assert_eq!(form.focus, LoginFocus::Username);
+    t.typed("alice");
+    assert!(t.code(KeyCode::Enter).is_empty());
+    let Session::LoggedOut(form) = &t.m.session else {
+        panic!()
+    };
+    assert_eq!(form.error, Some(Failure::PasswordMissing));
+    assert_eq!(form.focus, LoginFocus::Password);
+}
+
+#[test]
 fn first_login_enrols_checks_the_code_locally_then_verifies() {
     let mut t = T::new(INSIDE);
     t.typed("alice");
