@@ -105,7 +105,7 @@ impl Catalog for En {
             FlagScheduled => "scheduled",
             FlagPending => "pending",
             Filter => "Filter",
-            FilterHint => "type to filter, Enter keeps it, Esc clears it",
+            FilterHint => "type to filter, Enter opens the selected row, Esc clears",
             SortedBy => "Sorted by",
             SortName => "name",
             SortRenewal => "renewal date",

@@ -107,7 +107,7 @@ impl Catalog for Es {
             FlagScheduled => "programado",
             FlagPending => "en curso",
             Filter => "Filtro",
-            FilterHint => "escriba para filtrar, Enter lo deja, Esc lo borra",
+            FilterHint => "escriba para filtrar, Enter abre la fila elegida, Esc lo borra",
             SortedBy => "Orden",
             SortName => "nombre",
             SortRenewal => "fecha de renovación",

@@ -203,7 +203,6 @@ pub(super) fn services_action(model: &mut Model, action: Action, fx: &mut Vec<Ef
                 return;
             };
             let (id, name) = (row.sub.id.clone(), row.sub.name.clone());
-            s.filter_active = false;
             model.stack.push(Screen::Detail(DetailState {
                 subscription_id: id.clone(),
                 name,
