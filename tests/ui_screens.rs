@@ -880,10 +880,12 @@ impl std::io::Write for Shared {
     }
 }
 
-/// Bytes the crossterm backend writes for one key on the services screen.
-fn bytes_per_key(n: usize, key: Key) -> usize {
-    use ratatui::backend::CrosstermBackend;
-    use ratatui::layout::Rect;
+/// Bytes the app's terminal backend writes for the first frame of the
+/// services screen (with `n` rows, the cursor on the third) and then for
+/// one key.
+fn frame_and_key_bytes(n: usize, key: Key) -> (usize, usize) {
+    use licencias::app::backend::TtyBackend;
+    use ratatui::layout::{Rect, Size};
     use ratatui::{TerminalOptions, Viewport};
     let mut d = Driver::new(Lang::En, false, true, false);
     d.goto_verify();
@@ -916,7 +918,13 @@ fn bytes_per_key(n: usize, key: Key) -> usize {
     d.resize(120, 40);
     let out = Shared::default();
     let mut terminal = Terminal::with_options(
-        CrosstermBackend::new(out.clone()),
+        TtyBackend::new(
+            out.clone(),
+            Size {
+                width: 120,
+                height: 40,
+            },
+        ),
         TerminalOptions {
             viewport: Viewport::Fixed(Rect::new(0, 0, 120, 40)),
         },
@@ -928,12 +936,26 @@ fn bytes_per_key(n: usize, key: Key) -> usize {
     terminal
         .draw(|f| licencias::ui::render(&d.model, f))
         .unwrap();
+    let first = out.0.borrow().len();
     out.0.borrow_mut().clear();
     d.key(key);
     terminal
         .draw(|f| licencias::ui::render(&d.model, f))
         .unwrap();
-    out.0.borrow().len()
+    let key_bytes = out.0.borrow().len();
+    (first, key_bytes)
+}
+
+fn bytes_per_key(n: usize, key: Key) -> usize {
+    frame_and_key_bytes(n, key).1
+}
+
+#[test]
+fn the_first_frame_of_a_full_services_screen_fits_in_8_kib() {
+    for n in [100, 10_000] {
+        let (first, _) = frame_and_key_bytes(n, Key::ch('j'));
+        assert!(first <= 8 * 1024, "{first} bytes with {n} rows");
+    }
 }
 
 #[test]

@@ -4,6 +4,7 @@
 //! Data flows one way: key -> keymap -> Action -> `update` -> Effects ->
 //! runner -> PortalClient -> Msg -> `update` -> render.
 
+pub mod backend;
 pub mod field;
 pub mod key;
 pub mod keymap;

@@ -15,13 +15,14 @@ use chrono::{DateTime, Timelike, Utc};
 use crossterm::event::{Event, KeyEvent, KeyEventKind, KeyModifiers};
 use crossterm::{cursor, execute, terminal};
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Size;
 use tokio::sync::mpsc;
 
 use crate::i18n::Lang;
 use crate::portal::{ClientOptions, PortalClient, PortalError};
 use crate::secrets::StoreChoice;
 
+use super::backend::TtyBackend;
 use super::key::{Key, KeyCode, Mods};
 use super::model::{DemoInfo, Model, ModelInit, Prefs};
 use super::msg::Msg;
@@ -64,7 +65,7 @@ pub enum AppError {
     Portal(#[from] PortalError),
 }
 
-type Term = Terminal<CrosstermBackend<Stdout>>;
+type Term = Terminal<TtyBackend<Stdout>>;
 
 /// Whether the terminal is in raw mode + alternate screen (set up by us).
 static TERMINAL_ACTIVE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -105,7 +106,8 @@ fn setup_terminal() -> Result<(TerminalGuard, Term), AppError> {
     TERMINAL_ACTIVE.store(true, std::sync::atomic::Ordering::SeqCst);
     let guard = TerminalGuard;
     execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
-    let term = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    let (width, height) = terminal::size()?;
+    let term = Terminal::new(TtyBackend::new(io::stdout(), Size { width, height }))?;
     Ok((guard, term))
 }
 
@@ -333,6 +335,9 @@ async fn event_loop(
                 loop {
                     match next {
                         Some(Ok(ev)) => {
+                            if let Event::Resize(width, height) = ev {
+                                term.backend_mut().set_size(Size { width, height });
+                            }
                             if let Some(msg) = event_msg(ev, clock.now()) {
                                 apply(model, runner, msg);
                             }

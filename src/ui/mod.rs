@@ -86,15 +86,8 @@ pub fn render(model: &Model, frame: &mut Frame) {
 
     let enrol = model.shows_login() && matches!(model.session, Session::MfaEnrol(_));
     if !enrol {
-        frame.render_widget(
-            Paragraph::new(widgets::hints_line(
-                model,
-                t,
-                &theme,
-                usize::from(area.width),
-            )),
-            hints,
-        );
+        let line = widgets::hints_line(model, t, &theme, usize::from(area.width));
+        widgets::draw_line(frame.buffer_mut(), hints, &line);
     }
     widgets::status_bar(model, t, &theme, status, frame);
     widgets::toasts(model, t, &theme, main, frame);

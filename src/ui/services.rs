@@ -2,18 +2,21 @@
 //! decrease window, flags, a filter bar and the sort. Only the rows in view
 //! are built on each frame, so drawing costs the same for 100 or 10,000.
 
+use std::borrow::Cow;
+
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table};
+use ratatui::widgets::Paragraph;
 
 use crate::app::{Model, ServiceRow, SortMode};
 use crate::domain::WindowStatus;
 use crate::i18n::{Catalog, Label};
 
 use super::theme::Theme;
-use super::widgets::{field_line, truncate};
+use super::widgets::{draw_line, field_line, put_str, text_width, truncate};
 
 /// Rows around the table body: title, filter bar, header, footnote (the
 /// status bar and the key hints are the other two of the app's six).
@@ -51,7 +54,7 @@ pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: 
             theme.dim(),
         ));
     }
-    frame.render_widget(Paragraph::new(Line::from(title)), title_area);
+    draw_line(frame.buffer_mut(), title_area, &Line::from(title));
 
     // -- filter bar
     let filter_label = t.label(Label::Filter);
@@ -78,12 +81,13 @@ pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: 
             theme.dim(),
         ));
     }
-    frame.render_widget(Paragraph::new(fl), filter_area);
+    draw_line(frame.buffer_mut(), filter_area, &fl);
     let count_w = u16::try_from(count.chars().count()).unwrap_or(0);
     if count_w < area.width {
-        frame.render_widget(
-            Paragraph::new(Span::styled(count, theme.dim())),
+        draw_line(
+            frame.buffer_mut(),
             Rect::new(area.x + area.width - count_w, filter_area.y, count_w, 1),
+            &Line::from(Span::styled(count, theme.dim())),
         );
     }
 
@@ -97,12 +101,13 @@ pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: 
         flag_letter(t, Label::FlagPending),
         t.label(Label::FlagPending)
     );
-    frame.render_widget(
-        Paragraph::new(Span::styled(
+    draw_line(
+        frame.buffer_mut(),
+        foot_area,
+        &Line::from(Span::styled(
             truncate(&foot, usize::from(area.width), theme),
             theme.dim(),
         )),
-        foot_area,
     );
 
     table(model, t, theme, table_area, frame);
@@ -150,31 +155,31 @@ fn table(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut 
     }
     let wide = area.width >= WIDE;
     let arrow = theme.sort_arrow();
-    let head = |l: Label, sorted: bool| {
+    let head = |l: Label, sorted: bool| -> Cow<'_, str> {
         if sorted {
-            format!("{} {arrow}", t.label(l))
+            Cow::Owned(format!("{} {arrow}", t.label(l)))
         } else {
-            t.label(l).to_string()
+            Cow::Borrowed(t.label(l))
         }
     };
-    let mut header = vec![Cell::from("")];
+    let mut header: Vec<Cow<'_, str>> = vec![Cow::Borrowed("")];
     if wide {
-        header.push(Cell::from(t.label(Label::ColService)));
+        header.push(Cow::Borrowed(t.label(Label::ColService)));
     }
     header.extend([
-        Cell::from(head(Label::ColSubscription, s.sort == SortMode::Name)),
-        Cell::from(t.label(Label::ColQuantity)),
-        Cell::from(t.label(Label::ColTerm)),
-        Cell::from(head(Label::ColRenewal, s.sort == SortMode::RenewalDate)),
-        Cell::from(head(
+        head(Label::ColSubscription, s.sort == SortMode::Name),
+        Cow::Borrowed(t.label(Label::ColQuantity)),
+        Cow::Borrowed(t.label(Label::ColTerm)),
+        head(Label::ColRenewal, s.sort == SortMode::RenewalDate),
+        head(
             if wide {
                 Label::ColWindow
             } else {
                 Label::ColWindowShort
             },
             s.sort == SortMode::WindowClosing,
-        )),
-        Cell::from(format!(
+        ),
+        Cow::Owned(format!(
             "{} {}",
             flag_letter(t, Label::FlagScheduled),
             flag_letter(t, Label::FlagPending)
@@ -183,19 +188,21 @@ fn table(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut 
 
     let range = s.visible(body);
     let first = range.start;
-    let mut rows = Vec::with_capacity(range.len());
     let window_label = if wide {
         Label::ColWindow
     } else {
         Label::ColWindowShort
     };
     let mut window_w = t.label(window_label).chars().count() + 2;
-    for (i, row) in s.visible_rows(body).enumerate() {
-        let selected = first + i == s.selected;
-        let (r, w) = build_row(model, row, selected, wide, t, theme);
-        window_w = window_w.max(w);
-        rows.push(r);
-    }
+    let rows: Vec<RowTexts<'_>> = s
+        .visible_rows(body)
+        .enumerate()
+        .map(|(i, row)| {
+            let r = row_texts(model, row, first + i == s.selected, wide, t, theme);
+            window_w = window_w.max(r.window.chars().count());
+            r
+        })
+        .collect();
     let window_w = u16::try_from(window_w).unwrap_or(40);
     let mut widths = vec![Constraint::Length(1)];
     if wide {
@@ -209,20 +216,85 @@ fn table(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut 
         Constraint::Length(window_w),
         Constraint::Length(3),
     ]);
-    let table = Table::new(rows, widths)
-        .header(Row::new(header).style(theme.label()))
-        .column_spacing(1);
-    frame.render_widget(table, area);
+    // The columns as ratatui's `Table` lays them out (the layout is cached
+    // between frames); the cells are then written straight into the buffer:
+    // this table is on screen for every navigation key.
+    let columns = Layout::horizontal(widths)
+        .flex(Flex::Start)
+        .spacing(1)
+        .split(Rect::new(0, 0, area.width, 1));
+    let buf = frame.buffer_mut();
+    let cell = |buf: &mut Buffer, col: usize, y: u16, text: &str, style: Style, right: bool| {
+        if let Some(c) = columns.get(col) {
+            let x = area.x + c.x;
+            let pad = if right {
+                u16::try_from(text_width(text)).map_or(0, |w| c.width.saturating_sub(w))
+            } else {
+                0
+            };
+            put_str(buf, x + pad, y, c.width - pad, text, style);
+        }
+    };
+    buf.set_style(
+        Rect { height: 1, ..area }.intersection(buf.area),
+        theme.label(),
+    );
+    for (i, h) in header.iter().enumerate() {
+        cell(buf, i, area.y, h, Style::default(), false);
+    }
+    let offset = usize::from(wide);
+    for (i, r) in rows.iter().enumerate() {
+        let Some(y) = u16::try_from(i + 1).ok().filter(|dy| *dy < area.height) else {
+            break;
+        };
+        let y = area.y + y;
+        if r.selected {
+            buf.set_style(
+                Rect {
+                    y,
+                    height: 1,
+                    ..area
+                }
+                .intersection(buf.area),
+                theme.selected(),
+            );
+        }
+        let plain = Style::default();
+        cell(buf, 0, y, r.pointer, plain, false);
+        if wide {
+            cell(buf, 1, y, r.service, plain, false);
+        }
+        cell(buf, 1 + offset, y, r.name, plain, false);
+        cell(buf, 2 + offset, y, &r.quantity, plain, true);
+        cell(buf, 3 + offset, y, r.term, plain, false);
+        cell(buf, 4 + offset, y, &r.renewal, plain, false);
+        cell(buf, 5 + offset, y, &r.window, r.window_style, false);
+        cell(buf, 6 + offset, y, &r.flags, theme.warn(), false);
+    }
 }
 
-fn build_row<'a>(
+/// The texts of one row of the table, and their styles.
+struct RowTexts<'a> {
+    selected: bool,
+    pointer: &'static str,
+    service: &'a str,
+    name: &'a str,
+    quantity: String,
+    term: &'static str,
+    renewal: String,
+    window: String,
+    window_style: Style,
+    flags: String,
+}
+
+fn row_texts<'a>(
     model: &Model,
     row: &'a ServiceRow,
     selected: bool,
     wide: bool,
     t: &dyn Catalog,
     theme: &Theme,
-) -> (Row<'a>, usize) {
+) -> RowTexts<'a> {
     let sub = &row.sub;
     let window = model.window_of(sub);
     let words = |w: &WindowStatus| {
@@ -254,36 +326,24 @@ fn build_row<'a>(
         }
         flags.push_str(&flag_letter(t, Label::FlagPending));
     }
-    let window_w = window_text.chars().count();
-    let pointer = if selected {
-        theme.pointer().trim_end()
-    } else {
-        ""
-    };
-    let mut cells = vec![Cell::from(pointer)];
-    if wide {
-        cells.push(Cell::from(row.service_name.as_str()));
+    RowTexts {
+        selected,
+        pointer: if selected {
+            theme.pointer().trim_end()
+        } else {
+            ""
+        },
+        service: row.service_name.as_str(),
+        name: sub.name.as_str(),
+        quantity: sub.quantity.to_string(),
+        term: t.term(sub.term),
+        renewal: t.date(sub.renewal_date),
+        window: window_text,
+        window_style: if selected {
+            Style::default()
+        } else {
+            window_style
+        },
+        flags,
     }
-    cells.extend([
-        Cell::from(sub.name.as_str()),
-        Cell::from(Line::from(sub.quantity.to_string()).right_aligned()),
-        Cell::from(t.term(sub.term)),
-        Cell::from(t.date(sub.renewal_date)),
-        Cell::from(Span::styled(
-            window_text,
-            if selected {
-                Style::default()
-            } else {
-                window_style
-            },
-        )),
-        Cell::from(Span::styled(flags, theme.warn())),
-    ]);
-    let r = Row::new(cells);
-    let r = if selected {
-        r.style(theme.selected())
-    } else {
-        r
-    };
-    (r, window_w)
 }

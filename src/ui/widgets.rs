@@ -3,10 +3,11 @@
 //! draw into the frame's buffer.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph, Widget, Wrap};
 
 use crate::app::keymap::{self, Context};
 use crate::app::{Action, Model, Screen, StoreKind, TextField, ToastLevel};
@@ -23,6 +24,80 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
         y: area.y + (area.height - h) / 2,
         width: w,
         height: h,
+    }
+}
+
+/// Write `text` from `(x, y)` with `style` patched over the cells, in at
+/// most `max` columns; returns the column after the text. What ratatui's
+/// `Span` does (control characters dropped, a wide character that does not
+/// fit left out), without segmenting ASCII text into graphemes: this is the
+/// hot path of every frame.
+pub fn put_str(buf: &mut Buffer, x: u16, y: u16, max: u16, text: &str, style: Style) -> u16 {
+    let end = x.saturating_add(max).min(buf.area.right());
+    if y < buf.area.top() || y >= buf.area.bottom() || x >= end {
+        return x;
+    }
+    if !text.is_ascii() {
+        let (next, _) = buf.set_stringn(x, y, text, usize::from(end - x), style);
+        return next;
+    }
+    let mut cx = x;
+    for b in text.bytes() {
+        if b.is_ascii_control() {
+            continue;
+        }
+        if cx >= end {
+            break;
+        }
+        if let Some(cell) = buf.cell_mut((cx, y)) {
+            cell.set_char(char::from(b)).set_style(style);
+        }
+        cx += 1;
+    }
+    cx
+}
+
+/// Columns `text` takes on screen.
+pub fn text_width(text: &str) -> usize {
+    if text.is_ascii() {
+        text.bytes().filter(|b| !b.is_ascii_control()).count()
+    } else {
+        Span::raw(text).width()
+    }
+}
+
+/// Draw `line` in the first row of `area`, as rendering the `Line` widget
+/// there would (its style over the row, then its spans, aligned), through
+/// [`put_str`].
+pub fn draw_line(buf: &mut Buffer, area: Rect, line: &Line) {
+    let area = area.intersection(buf.area);
+    if area.is_empty() {
+        return;
+    }
+    let area = Rect { height: 1, ..area };
+    let line_width: usize = line.spans.iter().map(|s| text_width(&s.content)).sum();
+    if line_width == 0 {
+        return;
+    }
+    let indent = match line.alignment {
+        Some(Alignment::Center) => usize::from(area.width).saturating_sub(line_width) / 2,
+        Some(Alignment::Right) => usize::from(area.width).saturating_sub(line_width),
+        Some(Alignment::Left) | None => 0,
+    };
+    if line_width > usize::from(area.width) && indent == 0 && line.alignment.is_some() {
+        // Cut on the left (centre or right alignment): rare, let ratatui do it.
+        line.render(area, buf);
+        return;
+    }
+    buf.set_style(area, line.style);
+    let mut x = area
+        .x
+        .saturating_add(u16::try_from(indent).unwrap_or(u16::MAX));
+    for span in &line.spans {
+        if x >= area.right() {
+            break;
+        }
+        x = put_str(buf, x, area.y, area.right() - x, &span.content, span.style);
     }
 }
 
@@ -178,7 +253,9 @@ pub fn status_bar(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, fra
         Span::raw(" ".repeat(pad)),
         Span::raw(right),
     ]);
-    frame.render_widget(Paragraph::new(line).style(theme.status_bar()), area);
+    let buf = frame.buffer_mut();
+    buf.set_style(area.intersection(buf.area), theme.status_bar());
+    draw_line(buf, area, &line);
 }
 
 /// Toasts, newest at the bottom, in the top-right corner of `area`.
