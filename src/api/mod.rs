@@ -2,6 +2,7 @@
 //! server (`server`) so the two cannot drift. Kept in step with
 //! `assets/openapi.yaml`.
 
+mod date;
 mod error;
 mod types;
 

@@ -161,7 +161,9 @@ impl PolicyResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DecreaseWindowDto {
     pub open: bool,
+    #[serde(with = "super::date")]
     pub opens: NaiveDate,
+    #[serde(with = "super::date")]
     pub closes: NaiveDate,
 }
 
@@ -202,6 +204,7 @@ pub struct SubscriptionSummary {
     pub name: String,
     pub quantity: Quantity,
     pub term: Term,
+    #[serde(with = "super::date")]
     pub renewal_date: NaiveDate,
     pub status: Status,
     pub decrease_window: Option<DecreaseWindowDto>,
@@ -228,6 +231,7 @@ pub struct ServicesPage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScheduledChangeDto {
     pub quantity: Quantity,
+    #[serde(with = "super::date")]
     pub effective_date: NaiveDate,
 }
 
@@ -251,8 +255,10 @@ pub struct SubscriptionDto {
     pub max: Quantity,
     pub term: Term,
     pub billing: Billing,
+    #[serde(with = "super::date")]
     pub term_start: NaiveDate,
     pub anchor_day: u32,
+    #[serde(with = "super::date")]
     pub renewal_date: NaiveDate,
     pub auto_renew: bool,
     pub status: Status,
@@ -334,6 +340,26 @@ impl SubscriptionDto {
                 status: o.status,
             }),
             version,
+        }
+    }
+
+    /// The listing row for this subscription (what [`Self::from_domain`]
+    /// then [`Self::summary`] give, without building the whole detail).
+    pub fn summary_of(
+        sub: &domain::Subscription,
+        policy: &domain::Policy,
+        today: NaiveDate,
+    ) -> SubscriptionSummary {
+        SubscriptionSummary {
+            id: sub.id.clone(),
+            name: sub.name.clone(),
+            quantity: sub.quantity,
+            term: sub.term,
+            renewal_date: sub.renewal_date,
+            status: sub.status,
+            decrease_window: domain::window_status(sub, policy, today).map(Into::into),
+            has_scheduled_change: sub.scheduled_change.is_some(),
+            has_pending_operation: sub.pending_operation.is_some(),
         }
     }
 

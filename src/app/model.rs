@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::ops::Range;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use secrecy::SecretString;
@@ -298,25 +299,37 @@ impl SortMode {
 /// One table row: a subscription with its service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceRow {
-    pub service_id: String,
-    pub service_name: String,
+    /// Shared by every row of the service.
+    pub service_id: Arc<str>,
+    pub service_name: Arc<str>,
     pub sub: SubscriptionSummary,
-    /// Lower-cased "service subscription id" for filtering.
-    pub(crate) haystack: String,
-    /// Lower-cased "service / subscription" for sorting by name.
-    pub(crate) sort_name: String,
+    /// Lower-cased `service NUL subscription NUL id`: the order of "sort by
+    /// name", and the text the filter searches (a filter term holds no
+    /// whitespace, so it cannot match across two fields).
+    pub(crate) key: String,
 }
 
 impl ServiceRow {
-    pub fn new(service_id: &str, service_name: &str, sub: SubscriptionSummary) -> Self {
-        let haystack = format!("{} {} {}", service_name, sub.name, sub.id).to_lowercase();
-        let sort_name = format!("{}\u{0}{}\u{0}{}", service_name, sub.name, sub.id).to_lowercase();
+    pub fn new(service_id: Arc<str>, service_name: Arc<str>, sub: SubscriptionSummary) -> Self {
+        let mut key = String::with_capacity(service_name.len() + sub.name.len() + sub.id.len() + 2);
+        for (i, part) in [&*service_name, sub.name.as_str(), sub.id.as_str()]
+            .into_iter()
+            .enumerate()
+        {
+            if i > 0 {
+                key.push('\u{0}');
+            }
+            if part.is_ascii() {
+                key.extend(part.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+            } else {
+                key.push_str(&part.to_lowercase());
+            }
+        }
         Self {
-            sort_name,
-            service_id: service_id.to_string(),
-            service_name: service_name.to_string(),
+            service_id,
+            service_name,
             sub,
-            haystack,
+            key,
         }
     }
 }

@@ -138,6 +138,16 @@ impl Store {
             format: STATE_FORMAT,
             ..Store::default()
         };
+        // Sized once: growing the map would move every (large) record at
+        // each doubling.
+        store.subs.reserve(
+            portal
+                .tenants
+                .iter()
+                .flat_map(|t| &t.services)
+                .map(|s| s.subscriptions.len())
+                .sum(),
+        );
         for t in portal.tenants {
             let mut services = Vec::new();
             for s in t.services {

@@ -333,7 +333,7 @@ fn row_texts<'a>(
         } else {
             ""
         },
-        service: row.service_name.as_str(),
+        service: &row.service_name,
         name: sub.name.as_str(),
         quantity: sub.quantity.to_string(),
         term: t.term(sub.term),

@@ -1,5 +1,7 @@
 //! The services table: loading, sorting, filtering, navigation.
 
+use std::sync::Arc;
+
 use crate::api::{ServiceDto, SubscriptionDto};
 use crate::app::keymap::Action;
 
@@ -59,10 +61,16 @@ pub(super) fn on_services(
     match result {
         Ok(services) => {
             let keep = model.services.selected_row().map(|r| r.sub.id.clone());
-            let mut rows = Vec::new();
-            for s in &services {
-                for sub in &s.subscriptions {
-                    rows.push(ServiceRow::new(&s.id, &s.name, sub.clone()));
+            // Drop the old rows first: the old and new listings are never
+            // both held, nor the listing twice (the rows take its strings).
+            model.services.rows = Vec::new();
+            let total = services.iter().map(|s| s.subscriptions.len()).sum();
+            let mut rows = Vec::with_capacity(total);
+            for s in services {
+                let id: Arc<str> = s.id.into();
+                let name: Arc<str> = s.name.into();
+                for sub in s.subscriptions {
+                    rows.push(ServiceRow::new(id.clone(), name.clone(), sub));
                 }
             }
             model.services.rows = rows;
@@ -86,14 +94,12 @@ pub(super) fn resort(model: &mut Model, keep: Option<&str>) {
     let mut order: Vec<usize> = (0..s.rows.len()).collect();
     let rows = &s.rows;
     match s.sort {
-        SortMode::Name => order.sort_by(|&a, &b| rows[a].sort_name.cmp(&rows[b].sort_name)),
+        SortMode::Name => order.sort_by(|&a, &b| rows[a].key.cmp(&rows[b].key)),
         SortMode::RenewalDate => order.sort_by(|&a, &b| {
-            (rows[a].sub.renewal_date, &rows[a].sort_name)
-                .cmp(&(rows[b].sub.renewal_date, &rows[b].sort_name))
+            (rows[a].sub.renewal_date, &rows[a].key).cmp(&(rows[b].sub.renewal_date, &rows[b].key))
         }),
         SortMode::WindowClosing => order.sort_by(|&a, &b| {
-            (window_key(&rows[a]), &rows[a].sort_name)
-                .cmp(&(window_key(&rows[b]), &rows[b].sort_name))
+            (window_key(&rows[a]), &rows[a].key).cmp(&(window_key(&rows[b]), &rows[b].key))
         }),
     }
     s.sorted = order;
@@ -119,7 +125,7 @@ pub(super) fn apply_filter(model: &mut Model, keep: Option<&str>) {
         .sorted
         .iter()
         .copied()
-        .filter(|&i| terms.iter().all(|t| s.rows[i].haystack.contains(t)))
+        .filter(|&i| terms.iter().all(|t| s.rows[i].key.contains(t)))
         .collect();
     drop(terms);
     s.filtered_for = needle;
@@ -153,7 +159,7 @@ fn narrow(model: &mut Model, needle: String) {
     let terms: Vec<&str> = needle.split_whitespace().collect();
     let rows = &s.rows;
     s.view
-        .retain(|&i| terms.iter().all(|t| rows[i].haystack.contains(t)));
+        .retain(|&i| terms.iter().all(|t| rows[i].key.contains(t)));
     drop(terms);
     s.filtered_for = needle;
     clamp_offset(s, page);

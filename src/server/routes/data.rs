@@ -19,7 +19,7 @@ use crate::server::errors::Failure;
 use crate::server::shared::{Ctx, Shared};
 use crate::server::store::{IdemRec, OpRec, Store};
 
-use super::extract::{Authed, Id, body_bytes, decode, reply};
+use super::extract::{Authed, Id, body_bytes, decode, reply, reply_sized};
 
 /// Default and largest `page_size` of `GET /services`.
 pub const DEFAULT_PAGE_SIZE: usize = 50;
@@ -91,7 +91,7 @@ pub async fn services(
                         .subscriptions
                         .iter()
                         .filter_map(|id| store.sub_of(&who.tenant, id))
-                        .map(|r| r.dto(&sh.policy, ctx.today).summary())
+                        .map(|r| api::SubscriptionDto::summary_of(&r.sub, &sh.policy, ctx.today))
                         .collect(),
                 })
                 .collect();
@@ -103,7 +103,11 @@ pub async fn services(
         })
         .await;
     match page {
-        Some(p) => reply(StatusCode::OK, &p),
+        Some(p) => {
+            // About 260 bytes of JSON per subscription.
+            let subs: usize = p.services.iter().map(|s| s.subscriptions.len() + 1).sum();
+            reply_sized(StatusCode::OK, &p, subs * 300)
+        }
         None => Failure::unauthorized().into_response(),
     }
 }

@@ -130,3 +130,22 @@ pub fn json_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Re
 pub fn reply<T: Serialize>(status: StatusCode, value: &T) -> Response {
     (status, axum::Json(value)).into_response()
 }
+
+/// [`reply`] for a large body whose size is roughly known: the JSON is
+/// written into a buffer of `size_hint` bytes instead of one that doubles
+/// (and is copied) a dozen times on the way to megabytes.
+pub fn reply_sized<T: Serialize>(status: StatusCode, value: &T, size_hint: usize) -> Response {
+    let mut body = Vec::with_capacity(size_hint);
+    match serde_json::to_writer(&mut body, value) {
+        Ok(()) => (
+            status,
+            [(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            )],
+            body,
+        )
+            .into_response(),
+        Err(_) => reply(status, value),
+    }
+}
