@@ -342,7 +342,13 @@ fn open_log(path: &Path) -> Result<std::fs::File, LoggingError> {
 /// Log to the file at `path` (appending).
 pub fn init_file(level: LogLevel, path: &Path) -> Result<LogGuard, LoggingError> {
     let file = open_log(path)?;
-    let (writer, worker) = tracing_appender::non_blocking(file);
+    // At most 1,024 lines wait for the writer thread (32 KiB); the default
+    // of 128,000 preallocates 4 MiB, a fifth of the client's memory budget.
+    // Lines beyond that are dropped rather than blocking the interface.
+    let (writer, worker) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(1024)
+        .lossy(true)
+        .finish(file);
     let subscriber = tracing_subscriber::fmt()
         .with_env_filter(filter(level))
         .with_ansi(false)

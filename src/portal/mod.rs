@@ -43,6 +43,9 @@ pub const REFRESH_TOKEN_LIFETIME: Duration = Duration::from_secs(8 * 3600);
 
 /// Page size asked for when listing services.
 const PAGE_SIZE: u32 = 200;
+/// Largest answer read from the portal (a listing page of 200 services of
+/// 100 subscriptions is about 6 MB).
+const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 /// Upper bound on pages followed, against a portal that loops.
 const MAX_PAGES: usize = 10_000;
 
@@ -327,6 +330,11 @@ impl PortalClient {
             .user_agent(opts.user_agent.clone());
         if api_url.scheme() == "https" {
             builder = builder.https_only(true);
+        } else {
+            // Plain http is only ever loopback (checked above): no TLS, so
+            // no reading and parsing of the system's CA certificates
+            // (milliseconds and a megabyte at start).
+            builder = builder.tls_certs_only(Vec::<reqwest::Certificate>::new());
         }
         let http = builder
             .build()
@@ -786,11 +794,39 @@ impl PortalClient {
                 .body(bytes::Bytes::from_owner(body.clone()));
         }
         tracing::debug!(method = %req.method, path = %req.path, "portal request");
-        let response = builder.send().await.map_err(transport_error)?;
+        let mut response = builder.send().await.map_err(transport_error)?;
         let status = response.status();
         let wait = retry_after_header(response.headers());
-        let body = response.bytes().await.map_err(transport_error)?;
-        let body = Zeroizing::new(body.to_vec());
+        // The body is copied chunk by chunk into one buffer sized from
+        // Content-Length (zeroized when dropped: it may hold tokens): the
+        // HTTP stack's chunks are freed as they are read, so a large listing
+        // is held once, not three times.
+        let expected = response
+            .content_length()
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0);
+        if expected > MAX_RESPONSE_BYTES {
+            return Err(PortalError::Decode(format!(
+                "the portal's answer is too large ({expected} bytes)"
+            )));
+        }
+        let mut body = Zeroizing::new(Vec::with_capacity(expected.max(1024)));
+        while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+            if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                return Err(PortalError::Decode(format!(
+                    "the portal's answer is too large (over {MAX_RESPONSE_BYTES} bytes)"
+                )));
+            }
+            if body.len() + chunk.len() > body.capacity() {
+                // Grow by hand: a Vec's own growth would free the old
+                // buffer without zeroizing it.
+                let want = (body.len() + chunk.len()).max(body.capacity() * 2);
+                let mut bigger = Zeroizing::new(Vec::with_capacity(want));
+                bigger.extend_from_slice(&body);
+                body = bigger;
+            }
+            body.extend_from_slice(&chunk);
+        }
         tracing::debug!(method = %req.method, path = %req.path, status = status.as_u16(), "portal answer");
         if status.is_success() {
             return Ok(Ok(Answer { status, body }));
