@@ -108,6 +108,9 @@ impl Shared {
 /// Performs effects; results come back on the channel given to [`Runner::new`].
 pub struct Runner {
     shared: Arc<Shared>,
+    /// The runtime effects run on (the one `new` was called in), whatever
+    /// thread `perform` is called from.
+    rt: tokio::runtime::Handle,
     /// One-shot effect tasks.
     tasks: Vec<JoinHandle<()>>,
     /// Tasks that live as long as the runner (token keeper, store watcher).
@@ -142,11 +145,13 @@ impl Runner {
             tx,
             persist_user: Mutex::new(None),
         });
+        let rt = tokio::runtime::Handle::current();
         Self {
             shared: shared.clone(),
             tasks: Vec::new(),
-            background: vec![tokio::spawn(keep_refresh_tokens(shared))],
+            background: vec![rt.spawn(keep_refresh_tokens(shared))],
             tracking: HashMap::new(),
+            rt,
         }
     }
 
@@ -169,7 +174,7 @@ impl Runner {
         let sh = self.shared.clone();
         match effect {
             Effect::Quit => {}
-            Effect::ProbeSecretStore => self.background.push(tokio::spawn(watch_store(sh))),
+            Effect::ProbeSecretStore => self.background.push(self.rt.spawn(watch_store(sh))),
             Effect::TrackOperation {
                 operation_id,
                 sla_seconds,
@@ -178,7 +183,7 @@ impl Runner {
                     return;
                 }
                 let id = operation_id.clone();
-                let task = tokio::spawn(async move {
+                let task = self.rt.spawn(async move {
                     let tx = sh.tx.clone();
                     let clock = sh.clock;
                     let result = portal::track_operation(
@@ -203,7 +208,7 @@ impl Runner {
                 });
                 self.tracking.insert(operation_id, task);
             }
-            other => self.tasks.push(tokio::spawn(perform(sh, other))),
+            other => self.tasks.push(self.rt.spawn(perform(sh, other))),
         }
     }
 }
