@@ -327,30 +327,21 @@ fn sgr_len(params: &[SgrParam]) -> usize {
 fn sgr_changes(from: Pen, to: Pen, out: &mut Vec<SgrParam>) {
     let removed = from.modifier - to.modifier;
     let mut add = to.modifier - from.modifier;
-    // 22 turns off both bold and dim: put back the one that stays.
-    if removed.intersects(Modifier::BOLD | Modifier::DIM) {
-        out.push(SgrParam::Code(22));
-        add |= to.modifier & (Modifier::BOLD | Modifier::DIM);
-    }
-    if removed.contains(Modifier::ITALIC) {
-        out.push(SgrParam::Code(23));
-    }
-    if removed.contains(Modifier::UNDERLINED) {
-        out.push(SgrParam::Code(24));
-    }
-    // 25 turns off both blinks.
-    if removed.intersects(Modifier::SLOW_BLINK | Modifier::RAPID_BLINK) {
-        out.push(SgrParam::Code(25));
-        add |= to.modifier & (Modifier::SLOW_BLINK | Modifier::RAPID_BLINK);
-    }
-    if removed.contains(Modifier::REVERSED) {
-        out.push(SgrParam::Code(27));
-    }
-    if removed.contains(Modifier::HIDDEN) {
-        out.push(SgrParam::Code(28));
-    }
-    if removed.contains(Modifier::CROSSED_OUT) {
-        out.push(SgrParam::Code(29));
+    // Each "off" code and what it turns off; 22 and 25 turn off two
+    // attributes each: the one that stays is put back.
+    for (mask, off) in [
+        (Modifier::BOLD | Modifier::DIM, 22),
+        (Modifier::ITALIC, 23),
+        (Modifier::UNDERLINED, 24),
+        (Modifier::SLOW_BLINK | Modifier::RAPID_BLINK, 25),
+        (Modifier::REVERSED, 27),
+        (Modifier::HIDDEN, 28),
+        (Modifier::CROSSED_OUT, 29),
+    ] {
+        if removed.intersects(mask) {
+            out.push(SgrParam::Code(off));
+            add |= to.modifier & mask;
+        }
     }
     for (m, code) in [
         (Modifier::BOLD, 1),
