@@ -2,10 +2,6 @@
 //!
 //! - crossterm raw mode + alternate screen; restored on quit, on error, on a
 //!   panic (a chained panic hook) and on SIGTERM/SIGHUP (an SSH disconnect);
-//! - the interface runs on its own thread, in a single-threaded runtime that
-//!   waits on the terminal itself: a key wakes that thread directly (no
-//!   reader thread handing keys over), while the portal client and the
-//!   embedded portal work on the main runtime's threads;
 //! - all pending input is applied before drawing (a burst of keys costs one
 //!   frame), and a frame is drawn only when the model is dirty;
 //! - a tick reaches `update` once a second only while something moves
@@ -169,8 +165,8 @@ pub async fn run(opts: LaunchOptions) -> Result<(), AppError> {
         None => PortalClient::new(&opts.portal_url, ClientOptions::default())?,
     };
     let clock = opts.clock.map_or_else(Clock::system, Clock::pinned);
-    let (tx, rx) = mpsc::unbounded_channel::<Msg>();
-    let runner = Runner::new(
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let mut runner = Runner::new(
         RunnerConfig {
             client,
             portal_url: opts.portal_url.clone(),
@@ -196,46 +192,9 @@ pub async fn run(opts: LaunchOptions) -> Result<(), AppError> {
     });
     model.clock_offset = clock.offset();
 
-    let (guard, term) = setup_terminal()?;
-    let (done_tx, done_rx) = tokio::sync::oneshot::channel();
-    let spawned = std::thread::Builder::new()
-        .name("licencias-ui".into())
-        .spawn(move || {
-            let (mut term, mut model, mut runner, mut rx) = (term, model, runner, rx);
-            let result = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => rt.block_on(event_loop(
-                    &mut term,
-                    &mut model,
-                    &mut runner,
-                    &mut rx,
-                    clock,
-                )),
-                Err(e) => Err(AppError::Terminal(e)),
-            };
-            drop(term);
-            let _ = done_tx.send((result, runner));
-        });
-    let ui = match spawned {
-        Ok(handle) => handle,
-        Err(e) => return Err(AppError::Terminal(e)),
-    };
-    let Ok((result, mut runner)) = done_rx.await else {
-        // The interface thread panicked (its hook has already restored the
-        // terminal and printed the message): carry the panic on, so the
-        // process ends as any panic does.
-        drop(guard);
-        match ui.join() {
-            Err(payload) => std::panic::resume_unwind(payload),
-            Ok(()) => {
-                return Err(AppError::Terminal(io::Error::other(
-                    "the interface stopped unexpectedly",
-                )));
-            }
-        }
-    };
+    let (guard, mut term) = setup_terminal()?;
+    let result = event_loop(&mut term, &mut model, &mut runner, &mut rx, clock).await;
+    drop(term);
     drop(guard);
     // Let a change that is being sent finish and be written to the audit log.
     let _ = tokio::time::timeout(Duration::from_secs(3), runner.flush()).await;
@@ -278,73 +237,47 @@ impl Signals {
     }
 }
 
-/// The terminal's input, as the interface thread's runtime waits on it:
-/// readiness of the terminal (standard input, or `/dev/tty` when standard
-/// input is not one); crossterm then reads and decodes the keys.
-#[cfg(unix)]
-struct TtyInput {
-    /// A duplicate of the terminal's descriptor, owned here (so it stays
-    /// open exactly as long as it is registered).
-    fd: tokio::io::unix::AsyncFd<std::os::fd::OwnedFd>,
-    resize: tokio::signal::unix::Signal,
+/// Reads terminal events on a plain thread and forwards them; stops when
+/// `stop` is set or the receiver is gone. (A blocking reader plus a channel
+/// lets the loop drain every pending event with `try_recv` before drawing.)
+struct InputThread {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
-#[cfg(unix)]
-impl TtyInput {
-    fn new() -> io::Result<Self> {
-        use std::io::IsTerminal;
-        use std::os::fd::{AsFd, OwnedFd};
-        let owned: OwnedFd = if io::stdin().is_terminal() {
-            io::stdin().as_fd().try_clone_to_owned()?
-        } else {
-            std::fs::File::open("/dev/tty")?.into()
-        };
-        // SAFETY: the `AsyncFd` owns `owned`: the descriptor stays open and
-        // refers to the same file until the `AsyncFd` is dropped.
-        let fd = unsafe {
-            tokio::io::unix::AsyncFd::register_with_interest(owned, tokio::io::Interest::READABLE)
-        }
-        .map_err(|e| io::Error::other(e.to_string()))?;
-        let resize = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change())?;
-        Ok(Self { fd, resize })
-    }
-
-    /// Wait until the terminal has input (`false`) or was resized (`true`).
-    async fn ready(&mut self) -> io::Result<bool> {
-        tokio::select! {
-            guard = self.fd.readable() => {
-                // Edge-triggered: the caller drains every pending event
-                // before waiting again; readiness set meanwhile is kept.
-                let mut guard = guard?;
-                guard.clear_ready();
-                Ok(false)
-            }
-            _ = self.resize.recv() => Ok(true),
-        }
+impl InputThread {
+    fn spawn() -> io::Result<(Self, mpsc::UnboundedReceiver<io::Result<Event>>)> {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let (tx, rx) = mpsc::unbounded_channel();
+        let flag = stop.clone();
+        std::thread::Builder::new()
+            .name("licencias-input".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    match crossterm::event::poll(Duration::from_millis(100)) {
+                        Ok(false) => continue,
+                        Ok(true) => {
+                            let ev = crossterm::event::read();
+                            let failed = ev.is_err();
+                            if tx.send(ev).is_err() || failed {
+                                return;
+                            }
+                        }
+                        Err(e) => {
+                            let _ = tx.send(Err(e));
+                            return;
+                        }
+                    }
+                }
+            })?;
+        Ok((Self { stop }, rx))
     }
 }
 
-#[cfg(not(unix))]
-struct TtyInput;
-
-#[cfg(not(unix))]
-impl TtyInput {
-    fn new() -> io::Result<Self> {
-        Ok(Self)
+impl Drop for InputThread {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
     }
-    async fn ready(&mut self) -> io::Result<bool> {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-        Ok(false)
-    }
-}
-
-/// Every terminal event already waiting (none: nothing pending).
-fn pending_events() -> io::Result<Vec<Event>> {
-    let mut out = Vec::new();
-    while crossterm::event::poll(Duration::ZERO)? {
-        out.push(crossterm::event::read()?);
-    }
-    Ok(out)
 }
 
 async fn event_loop(
@@ -355,9 +288,7 @@ async fn event_loop(
     clock: Clock,
 ) -> Result<(), AppError> {
     let mut signals = Signals::new()?;
-    let mut input = TtyInput::new()?;
-    // Keys typed before the loop started.
-    let mut waiting = pending_events()?;
+    let (_input, mut events) = InputThread::spawn()?;
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
@@ -397,24 +328,27 @@ async fn event_loop(
             })?;
             model.dirty = false;
         }
-        if !waiting.is_empty() {
-            for ev in waiting.drain(..) {
-                if let Event::Resize(width, height) = ev {
-                    term.backend_mut().set_size(Size { width, height });
-                }
-                if let Some(msg) = event_msg(ev, clock.now()) {
-                    apply(model, runner, msg);
-                }
-            }
-            continue;
-        }
         tokio::select! {
-            resized = input.ready() => {
+            ev = events.recv() => {
+                let mut next = ev;
                 // Apply every event already waiting, then draw once.
-                waiting = pending_events()?;
-                if resized? {
-                    let (width, height) = terminal::size()?;
-                    waiting.push(Event::Resize(width, height));
+                loop {
+                    match next {
+                        Some(Ok(ev)) => {
+                            if let Event::Resize(width, height) = ev {
+                                term.backend_mut().set_size(Size { width, height });
+                            }
+                            if let Some(msg) = event_msg(ev, clock.now()) {
+                                apply(model, runner, msg);
+                            }
+                        }
+                        Some(Err(e)) => return Err(AppError::Terminal(e)),
+                        None => return Ok(()),
+                    }
+                    match events.try_recv() {
+                        Ok(ev) => next = Some(ev),
+                        Err(_) => break,
+                    }
                 }
             }
             msg = rx.recv() => {
