@@ -151,7 +151,18 @@ impl Driver {
         });
     }
 
-    fn signed_in(&mut self) {
+    /// The demo user, as the portal names them.
+    fn demo_user() -> UserInfo {
+        UserInfo {
+            username: "demo".into(),
+            display_name: "Demo Admin".into(),
+            tenant: "contoso".into(),
+        }
+    }
+
+    /// Sign in as `user` with a code; returns the services load the app
+    /// then asks for (not answered yet).
+    fn verified_as(&mut self, user: UserInfo) -> RequestId {
         self.goto_verify();
         self.typed("123456");
         self.code(KeyCode::Enter);
@@ -162,19 +173,19 @@ impl Driver {
         self.send(Msg::Verified {
             id,
             result: Ok(SessionInfo {
-                user: UserInfo {
-                    username: "demo".into(),
-                    display_name: "Demo Admin".into(),
-                    tenant: "contoso".into(),
-                },
+                user,
                 access_expires_at: at("2026-11-27T15:15:00Z"),
                 refresh_expires_at: at("2026-11-28T03:00:00Z"),
             }),
         });
-        let id = self.find(|e| match e {
+        self.find(|e| match e {
             Effect::LoadServices { id } => Some(*id),
             _ => None,
-        });
+        })
+    }
+
+    fn signed_in(&mut self) {
+        let id = self.verified_as(Self::demo_user());
         self.send(Msg::ServicesLoaded {
             id,
             result: Ok(services()),
@@ -888,29 +899,7 @@ fn frame_and_key_bytes(n: usize, key: Key) -> (usize, usize) {
     use ratatui::layout::{Rect, Size};
     use ratatui::{TerminalOptions, Viewport};
     let mut d = Driver::new(Lang::En, false, true, false);
-    d.goto_verify();
-    d.typed("123456");
-    d.code(KeyCode::Enter);
-    let id = d.find(|e| match e {
-        Effect::Verify { id, .. } => Some(*id),
-        _ => None,
-    });
-    d.send(Msg::Verified {
-        id,
-        result: Ok(SessionInfo {
-            user: UserInfo {
-                username: "demo".into(),
-                display_name: "Demo Admin".into(),
-                tenant: "contoso".into(),
-            },
-            access_expires_at: at("2026-11-27T15:15:00Z"),
-            refresh_expires_at: at("2026-11-28T03:00:00Z"),
-        }),
-    });
-    let id = d.find(|e| match e {
-        Effect::LoadServices { id } => Some(*id),
-        _ => None,
-    });
+    let id = d.verified_as(Driver::demo_user());
     d.send(Msg::ServicesLoaded {
         id,
         result: Ok(many_services(n)),
@@ -971,28 +960,10 @@ fn a_navigation_key_writes_at_most_400_bytes_whatever_the_size_of_the_list() {
 #[test]
 fn names_from_the_portal_cannot_inject_terminal_sequences() {
     let mut d = Driver::new(Lang::En, false, true, false);
-    d.goto_verify();
-    d.typed("123456");
-    d.code(KeyCode::Enter);
-    let id = d.find(|e| match e {
-        Effect::Verify { id, .. } => Some(*id),
-        _ => None,
-    });
-    d.send(Msg::Verified {
-        id,
-        result: Ok(SessionInfo {
-            user: UserInfo {
-                username: "demo\u{1b}[2J".into(),
-                display_name: "Demo".into(),
-                tenant: "contoso\u{7}".into(),
-            },
-            access_expires_at: at("2026-11-27T15:15:00Z"),
-            refresh_expires_at: at("2026-11-28T03:00:00Z"),
-        }),
-    });
-    let id = d.find(|e| match e {
-        Effect::LoadServices { id } => Some(*id),
-        _ => None,
+    let id = d.verified_as(UserInfo {
+        username: "demo\u{1b}[2J".into(),
+        display_name: "Demo".into(),
+        tenant: "contoso\u{7}".into(),
     });
     let mut evil = services();
     evil[0].name = "\u{1b}]0;owned\u{7}Microsoft 365 名前のサービス".into();
@@ -1095,25 +1066,7 @@ fn waiting_states() {
     snap!("login_busy_en_80x24", s);
     // Services loading, then a filter that matches nothing.
     let mut d = Driver::new(Lang::Es, false, true, false);
-    d.goto_verify();
-    d.typed("123456");
-    d.code(KeyCode::Enter);
-    let id = d.find(|e| match e {
-        Effect::Verify { id, .. } => Some(*id),
-        _ => None,
-    });
-    d.send(Msg::Verified {
-        id,
-        result: Ok(SessionInfo {
-            user: UserInfo {
-                username: "demo".into(),
-                display_name: "Demo Admin".into(),
-                tenant: "contoso".into(),
-            },
-            access_expires_at: at("2026-11-27T15:15:00Z"),
-            refresh_expires_at: at("2026-11-28T03:00:00Z"),
-        }),
-    });
+    let _ = d.verified_as(Driver::demo_user());
     let s = d.snap(80, 24);
     assert!(s.contains("Cargando"), "{s}");
     assert!(
