@@ -11,6 +11,10 @@
 //! fsynced before it returns, so the UI says "confirmed" only after the line
 //! is on disk.
 //!
+//! Every line also says where the change was confirmed: `"via": "tui"` or
+//! `"via": "cli"` (stamped by the [`AuditLog`] that writes it; older lines
+//! without it still read).
+//!
 //! No secret is ever written here: no token, password or code.
 
 use std::io::Write;
@@ -21,6 +25,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::EffectiveDto;
 use crate::domain::Quantity;
+use crate::portal::{ChangeOutcome, PortalError};
+
+/// Where a change was confirmed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Via {
+    /// The terminal interface.
+    #[default]
+    Tui,
+    /// A scripting command (`licencias change`).
+    Cli,
+}
 
 /// What happened to the change, as of this line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,6 +91,27 @@ pub struct AuditRecord {
     /// A short explanation for `refused`, `conflict`, `error`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// The subscription version the change was confirmed against (what a
+    /// retry with the same key must send again to be replayed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_version: Option<u64>,
+}
+
+/// One line as written: the record and where it was confirmed.
+#[derive(Serialize)]
+struct LineOut<'a> {
+    #[serde(flatten)]
+    record: &'a AuditRecord,
+    via: Via,
+}
+
+/// One line as read back (`via` is missing on lines older than it).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AuditLine {
+    #[serde(flatten)]
+    pub record: AuditRecord,
+    #[serde(default)]
+    pub via: Option<Via>,
 }
 
 impl AuditRecord {
@@ -85,6 +122,36 @@ impl AuditRecord {
             status,
             ..self.clone()
         }
+    }
+
+    /// The line that records the portal's answer to this change (the
+    /// `submitted` line), time set to now: `accepted` with the operation,
+    /// `scheduled` with its date, `refused`, `conflict` or `error`.
+    pub fn outcome(&self, result: &Result<ChangeOutcome, PortalError>) -> Self {
+        let mut line = self.with_status(AuditStatus::Error);
+        match result {
+            Ok(ChangeOutcome::Accepted(op)) => {
+                line.status = AuditStatus::Accepted;
+                line.operation_id = Some(op.id.clone());
+            }
+            Ok(ChangeOutcome::Scheduled(sc)) => {
+                line.status = AuditStatus::Scheduled;
+                line.effective_date = Some(sc.effective_date);
+            }
+            Err(PortalError::Refused(r)) => {
+                line.status = AuditStatus::Refused;
+                line.detail = Some(r.to_string());
+            }
+            Err(PortalError::VersionConflict(fresh)) => {
+                line.status = AuditStatus::Conflict;
+                line.detail = Some(format!("version {}", fresh.version));
+            }
+            Err(e) => {
+                line.status = AuditStatus::Error;
+                line.detail = Some(e.to_string());
+            }
+        }
+        line
     }
 }
 
@@ -106,16 +173,27 @@ pub enum AuditError {
 #[derive(Debug, Clone)]
 pub struct AuditLog {
     path: PathBuf,
+    via: Via,
 }
 
 impl AuditLog {
+    /// The log at `path`, its lines marked as confirmed in the TUI (see [`Self::via`]).
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self { path: path.into() }
+        Self {
+            path: path.into(),
+            via: Via::Tui,
+        }
     }
 
     /// `$XDG_DATA_HOME/licencias/audit.jsonl`.
     pub fn open_default() -> Result<Self, AuditError> {
         Ok(Self::new(crate::config::default_audit_path()?))
+    }
+
+    /// The same log, its lines marked `"via": via`.
+    pub fn via(mut self, via: Via) -> Self {
+        self.via = via;
+        self
     }
 
     pub fn path(&self) -> &Path {
@@ -124,7 +202,11 @@ impl AuditLog {
 
     /// Append one line, flushed and fsynced before returning (blocking).
     pub fn append(&self, record: &AuditRecord) -> Result<(), AuditError> {
-        let mut line = serde_json::to_vec(record).map_err(|e| AuditError::Encode(e.to_string()))?;
+        let out = LineOut {
+            record,
+            via: self.via,
+        };
+        let mut line = serde_json::to_vec(&out).map_err(|e| AuditError::Encode(e.to_string()))?;
         line.push(b'\n');
         let io = |source| AuditError::Io {
             path: self.path.clone(),
@@ -162,6 +244,12 @@ impl AuditLog {
 
     /// Every record in the file (unreadable lines are skipped).
     pub fn read_all(&self) -> Result<Vec<AuditRecord>, AuditError> {
+        Ok(self.read_lines()?.into_iter().map(|l| l.record).collect())
+    }
+
+    /// Every line in the file with where it was confirmed (unreadable lines
+    /// are skipped).
+    pub fn read_lines(&self) -> Result<Vec<AuditLine>, AuditError> {
         let text = match std::fs::read_to_string(&self.path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -214,7 +302,66 @@ mod tests {
             operation_id: None,
             status: AuditStatus::Submitted,
             detail: None,
+            expected_version: Some(3),
         }
+    }
+
+    #[test]
+    fn lines_say_where_they_were_confirmed_and_old_lines_still_read() {
+        let dir = std::env::temp_dir().join(format!("licencias-audit-{}", uuid::Uuid::new_v4()));
+        let path = dir.join("audit.jsonl");
+        AuditLog::new(&path).append(&record("tui")).unwrap();
+        AuditLog::new(&path)
+            .via(Via::Cli)
+            .append(&record("cli"))
+            .unwrap();
+        // A line written before `via` and `expected_version` existed.
+        let old = r#"{"time":"2026-11-20T10:00:00Z","portal":"http://127.0.0.1:1","user":"demo","subscription":"sub-bs","from":10,"to":12,"effective":"now","approval_reference":null,"idempotency_key":"old","operation_id":null,"status":"submitted"}"#;
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str(old);
+        text.push('\n');
+        std::fs::write(&path, text).unwrap();
+        let lines = AuditLog::new(&path).read_lines().unwrap();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[0].via, Some(Via::Tui));
+        assert_eq!(lines[1].via, Some(Via::Cli));
+        assert_eq!(lines[1].record.expected_version, Some(3));
+        assert_eq!(lines[2].via, None);
+        assert_eq!(lines[2].record.idempotency_key, "old");
+        assert_eq!(lines[2].record.expected_version, None);
+        let raw: serde_json::Value = serde_json::from_str(
+            std::fs::read_to_string(&path)
+                .unwrap()
+                .lines()
+                .nth(1)
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(raw["via"], "cli");
+    }
+
+    #[test]
+    fn the_outcome_line_follows_the_answer() {
+        let sub = record("k");
+        let op = crate::api::OperationDto {
+            id: "op-9".into(),
+            subscription_id: "sub-bs".into(),
+            status: crate::domain::OperationStatus::Pending,
+            target_quantity: 12,
+            submitted_at: Utc::now(),
+            completed_at: None,
+        };
+        let line = sub.outcome(&Ok(ChangeOutcome::Accepted(op)));
+        assert_eq!(line.status, AuditStatus::Accepted);
+        assert_eq!(line.operation_id.as_deref(), Some("op-9"));
+        let line = sub.outcome(&Err(PortalError::Timeout));
+        assert_eq!(line.status, AuditStatus::Error);
+        assert!(line.detail.is_some());
+        let line = sub.outcome(&Err(PortalError::Refused(
+            crate::domain::Refusal::Unchanged { quantity: 10 },
+        )));
+        assert_eq!(line.status, AuditStatus::Refused);
+        assert_eq!(line.idempotency_key, "k");
     }
 
     #[tokio::test]

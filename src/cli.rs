@@ -22,14 +22,34 @@ Demo login: demo / licencias-demo.
 Environment:
   LICENCIAS_PORTAL        portal URL (https://, or http:// on loopback only)
   LICENCIAS_USER          username to propose at login
-  LICENCIAS_SECRET_STORE  auto | secret-service | keyutils | memory
+  LICENCIAS_SECRET_STORE  auto | secret-service | keyutils | memory | file
   LANG                    Spanish when it starts with `es` (unless --lang)
   NO_COLOR                no colours
 
 Files:
   config     $XDG_CONFIG_HOME/licencias/config.toml
   log        $XDG_STATE_HOME/licencias/licencias.log
-  audit log  $XDG_DATA_HOME/licencias/audit.jsonl";
+  audit log  $XDG_DATA_HOME/licencias/audit.jsonl
+
+Exit codes of the scripting commands (login, logout, status, list, show, change,
+cancel-scheduled, windows):
+  0  success
+  1  any other failure (network, portal 5xx)
+  2  usage or configuration error (bad flag or value, unknown or ambiguous subscription,
+     no portal configured)
+  3  not signed in, session expired or sign-in failed
+  4  refused by the rules (client or portal)
+  5  not confirmed (missing --yes, --approved or --accept, or cancelled at the prompt)
+  6  version conflict
+  7  the operation failed
+  8  still pending when --wait-timeout passed";
+
+/// The exit codes, shown under every scripting command's help.
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes: 0 success; 1 any other failure (network, portal 5xx); 2 usage or configuration
+error; 3 not signed in, session expired or sign-in failed; 4 refused by the rules; 5 not
+confirmed (--yes, --approved, --accept, or cancelled); 6 version conflict; 7 the operation
+failed; 8 still pending when --wait-timeout passed.";
 
 /// Change cloud-licence seat counts safely from a terminal.
 #[derive(Debug, Parser)]
@@ -96,6 +116,224 @@ pub enum Command {
     Demo(DemoArgs),
     /// Run the reference portal server (Portal API v1).
     Serve(crate::server::ServeArgs),
+    /// Sign in and keep the session in the secret store for the other commands.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Login(LoginArgs),
+    /// End the session on the portal and forget it.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Logout(LogoutArgs),
+    /// Who is signed in, on which portal, until when.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Status(StatusArgs),
+    /// Every subscription of every service.
+    #[command(after_help = EXIT_CODES_HELP)]
+    List(ListArgs),
+    /// One subscription, as the portal returns it now.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Show(ShowArgs),
+    /// Change a subscription's quantity to a new TOTAL, with the same rules and review as the TUI.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Change(ChangeArgs),
+    /// Cancel the change scheduled for the renewal.
+    #[command(name = "cancel-scheduled", after_help = EXIT_CODES_HELP)]
+    CancelScheduled(CancelScheduledArgs),
+    /// Decrease windows open now or opening soon, closing soonest first.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Windows(WindowsArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff).
+    Man,
+}
+
+impl Command {
+    /// The portal/user flags of a scripting command.
+    pub fn connection(&self) -> Option<&ConnArgs> {
+        match self {
+            Command::Login(a) => Some(&a.conn),
+            Command::Logout(a) => Some(&a.conn),
+            Command::Status(a) => Some(&a.conn),
+            Command::List(a) => Some(&a.conn),
+            Command::Show(a) => Some(&a.conn),
+            Command::Change(a) => Some(&a.conn),
+            Command::CancelScheduled(a) => Some(&a.conn),
+            Command::Windows(a) => Some(&a.conn),
+            Command::Demo(_) | Command::Serve(_) | Command::Completions(_) | Command::Man => None,
+        }
+    }
+}
+
+/// Which portal and user a scripting command works on (also accepted before
+/// the command name).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConnArgs {
+    /// Portal URL (https://; http:// only for 127.0.0.1, ::1 or localhost).
+    #[arg(long, value_name = "URL")]
+    pub portal: Option<String>,
+
+    /// Username (default: the last one signed in with `licencias login`).
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+
+    /// Business clock (RFC 3339) for the rules, when the portal runs on a
+    /// pinned clock (`licencias serve --clock`); it then runs in real time.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_clock, hide = true)]
+    pub clock: Option<DateTime<Utc>>,
+}
+
+/// `licencias login`.
+#[derive(Debug, Clone, Args)]
+pub struct LoginArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// The 6-digit code of the authenticator.
+    #[arg(long, value_name = "CODE")]
+    pub code: Option<String>,
+}
+
+/// `licencias logout`.
+#[derive(Debug, Clone, Args)]
+pub struct LogoutArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+}
+
+/// `licencias status`.
+#[derive(Debug, Clone, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// One JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The order of `licencias list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ListSort {
+    /// Service, then subscription name.
+    #[default]
+    Name,
+    /// Renewal date, soonest first.
+    Renewal,
+    /// Open decrease windows closing soonest first, then closed ones opening soonest.
+    Window,
+}
+
+/// `licencias list`.
+#[derive(Debug, Clone, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// Only rows whose service, name or id contain every word of TEXT (case-insensitive).
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<String>,
+    /// Order of the rows.
+    #[arg(long, value_enum, default_value_t = ListSort::Name)]
+    pub sort: ListSort,
+    /// One JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `licencias show`.
+#[derive(Debug, Clone, Args)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// Subscription id (`sub-bs`) or full name, case-insensitive.
+    pub subscription: String,
+    /// One JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// When a change takes effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ChangeAt {
+    /// Immediately (after provisioning).
+    #[default]
+    Now,
+    /// On the next renewal date.
+    Renewal,
+}
+
+/// `licencias change`.
+#[derive(Debug, Clone, Args)]
+pub struct ChangeArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// Subscription id (`sub-bs`) or full name, case-insensitive.
+    pub subscription: String,
+    /// The new TOTAL (not a difference: `+2` and `-1` are refused).
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub total: String,
+    /// When the change takes effect.
+    #[arg(long, value_enum, default_value_t = ChangeAt::Now)]
+    pub at: ChangeAt,
+    /// The change has internal approval.
+    #[arg(long)]
+    pub approved: bool,
+    /// The approval's reference (a ticket); implies --approved.
+    #[arg(long, value_name = "REF")]
+    pub approval_ref: Option<String>,
+    /// Accept these warnings by name (each warning raised must be named).
+    #[arg(long, value_name = "WARNING", value_delimiter = ',')]
+    pub accept: Vec<String>,
+    /// Confirm without asking.
+    #[arg(long)]
+    pub yes: bool,
+    /// Follow an immediate change until the portal finishes it.
+    #[arg(long)]
+    pub wait: bool,
+    /// How long --wait waits, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    pub wait_timeout: u64,
+    /// Send with this Idempotency-Key: running the same command again replays it.
+    #[arg(long, value_name = "KEY")]
+    pub idempotency_key: Option<String>,
+    /// One JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `licencias cancel-scheduled`.
+#[derive(Debug, Clone, Args)]
+pub struct CancelScheduledArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// Subscription id (`sub-bs`) or full name, case-insensitive.
+    pub subscription: String,
+    /// Confirm without asking.
+    #[arg(long)]
+    pub yes: bool,
+    /// One JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `licencias windows`.
+#[derive(Debug, Clone, Args)]
+pub struct WindowsArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// Also windows that open within this many days.
+    #[arg(long, value_name = "DAYS", default_value_t = 7)]
+    pub within: u32,
+    /// One JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `licencias completions`.
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `licencias demo`.
@@ -167,6 +405,21 @@ pub struct Settings {
     pub config_path: Option<PathBuf>,
 }
 
+/// What a scripting command runs with, resolved from flags, environment and file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScriptSettings {
+    /// The portal, if one is configured (not normalised yet).
+    pub portal: Option<String>,
+    pub username: Option<String>,
+    pub lang: Lang,
+    pub color: bool,
+    pub secret_store: StoreChoice,
+    pub log_level: LogLevel,
+    pub config_path: Option<PathBuf>,
+    /// The business clock at start, when the portal runs on a pinned one.
+    pub clock: Option<DateTime<Utc>>,
+}
+
 /// Why the settings could not be resolved.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
@@ -208,17 +461,9 @@ impl Cli {
         lang_env: Option<&str>,
         no_color: bool,
     ) -> Result<Settings, SettingsError> {
-        let lang = self
-            .common
-            .lang
-            .or_else(|| config.lang.as_deref().and_then(|l| l.parse().ok()))
-            .unwrap_or_else(|| Lang::from_locale(lang_env));
+        let lang = self.lang_with(config, lang_env);
         let ascii = self.common.ascii || config.ascii.unwrap_or(false);
-        let secret_store = self
-            .common
-            .secret_store
-            .or(config.secret_store)
-            .unwrap_or_default();
+        let secret_store = self.secret_store_with(config);
         let log_level = self.log_level_with(config);
         let configured_portal = self
             .portal
@@ -243,6 +488,11 @@ impl Cli {
             }
             Some(Command::Serve(_)) => {
                 return Err(usage_error("`serve` does not start the terminal interface").into());
+            }
+            Some(_) => {
+                return Err(
+                    usage_error("scripting commands do not start the terminal interface").into(),
+                );
             }
             None => match configured_portal {
                 Some(url) => {
@@ -280,6 +530,69 @@ impl Cli {
             log_level,
             config_path,
         })
+    }
+
+    fn lang_with(&self, config: &Config, lang_env: Option<&str>) -> Lang {
+        self.common
+            .lang
+            .or_else(|| config.lang.as_deref().and_then(|l| l.parse().ok()))
+            .unwrap_or_else(|| Lang::from_locale(lang_env))
+    }
+
+    fn secret_store_with(&self, config: &Config) -> StoreChoice {
+        self.common
+            .secret_store
+            .or(config.secret_store)
+            .unwrap_or_default()
+    }
+
+    /// The settings of a scripting command: flag after the command > flag
+    /// before it > environment > file > default. No portal is not an error
+    /// here (the command says how to give one).
+    pub fn resolve_script_with(
+        &self,
+        config: &Config,
+        config_path: Option<PathBuf>,
+        lang_env: Option<&str>,
+        no_color: bool,
+    ) -> ScriptSettings {
+        let conn = self
+            .command
+            .as_ref()
+            .and_then(Command::connection)
+            .cloned()
+            .unwrap_or_default();
+        let non_empty = |v: Option<String>| v.filter(|p| !p.trim().is_empty());
+        ScriptSettings {
+            portal: non_empty(
+                conn.portal
+                    .or_else(|| self.portal.clone())
+                    .or_else(|| config.portal.clone()),
+            ),
+            username: non_empty(
+                conn.user
+                    .or_else(|| self.user.clone())
+                    .or_else(|| config.user.clone()),
+            ),
+            lang: self.lang_with(config, lang_env),
+            color: !no_color,
+            secret_store: self.secret_store_with(config),
+            log_level: self.log_level_with(config),
+            config_path,
+            clock: conn.clock,
+        }
+    }
+
+    /// [`Self::resolve_script_with`] reading the config file, `LANG` and `NO_COLOR`.
+    pub fn resolve_script(&self) -> Result<ScriptSettings, SettingsError> {
+        let path = self.config_path();
+        let config = match &path {
+            Some(p) => Config::load(p)?,
+            None => Config::default(),
+        };
+        let lang = std::env::var("LANG").ok();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Ok(self.resolve_script_with(&config, path, lang.as_deref(), no_color))
     }
 
     /// [`Self::resolve_with`] reading the config file, `LANG` and `NO_COLOR`.
@@ -454,6 +767,79 @@ mod tests {
         // serve has no such flag
         assert!(parse(&["serve", "--signed-in"]).is_err());
         assert!(parse(&["demo", "--portal", "https://p.example.com"]).is_err());
+    }
+
+    #[test]
+    fn script_commands_take_portal_and_user_after_or_before_the_name() {
+        let file = Config {
+            portal: Some("https://file.example.com".into()),
+            user: Some("file-user".into()),
+            ..Config::default()
+        };
+        let resolve = |args: &[&str], config: &Config| {
+            parse(args)
+                .unwrap()
+                .resolve_script_with(config, None, Some("es_CO.UTF-8"), false)
+        };
+        let s = resolve(&["list"], &file);
+        assert_eq!(s.portal.as_deref(), Some("https://file.example.com"));
+        assert_eq!(s.username.as_deref(), Some("file-user"));
+        assert_eq!(s.lang, Lang::Es);
+        let s = resolve(
+            &[
+                "--portal",
+                "https://before.example.com",
+                "list",
+                "--user",
+                "ana",
+            ],
+            &file,
+        );
+        assert_eq!(s.portal.as_deref(), Some("https://before.example.com"));
+        assert_eq!(s.username.as_deref(), Some("ana"));
+        let s = resolve(
+            &[
+                "--portal",
+                "https://before.example.com",
+                "show",
+                "sub-bs",
+                "--portal",
+                "https://after.example.com",
+            ],
+            &file,
+        );
+        assert_eq!(s.portal.as_deref(), Some("https://after.example.com"));
+        assert_eq!(resolve(&["windows"], &Config::default()).portal, None);
+        // the TUI resolution refuses them
+        assert!(matches!(
+            settings(&["list"], &Config::default()),
+            Err(SettingsError::Usage(_))
+        ));
+    }
+
+    #[test]
+    fn change_takes_a_signed_total_as_text_and_warning_lists() {
+        let cli = parse(&[
+            "change",
+            "sub-bs",
+            "--total",
+            "-1",
+            "--accept",
+            "large-reduction,below-assigned",
+        ])
+        .unwrap();
+        match cli.command {
+            Some(Command::Change(c)) => {
+                assert_eq!(c.total, "-1");
+                assert_eq!(c.accept, vec!["large-reduction", "below-assigned"]);
+                assert_eq!(c.wait_timeout, 600);
+                assert_eq!(c.at, ChangeAt::Now);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(parse(&["change", "sub-bs"]).is_err());
+        assert!(parse(&["change", "sub-bs", "--total", "3", "--at", "later"]).is_err());
+        assert!(parse(&["completions", "tcsh"]).is_err());
     }
 
     #[test]

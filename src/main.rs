@@ -6,11 +6,15 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 use licencias::cli::{Cli, Command, DemoOptions, Settings, SettingsError, Target};
-use licencias::{app, logging, portal, server};
+use licencias::{app, commands, logging, portal, server};
 
 fn main() -> ExitCode {
     tune_allocator();
     let cli = Cli::parse();
+    // `completions` and `man` need no runtime, settings or portal.
+    if let Some(exit) = cli.command.as_ref().and_then(commands::run_docs) {
+        return ExitCode::from(exit.code());
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -26,6 +30,7 @@ fn main() -> ExitCode {
             let level = cli.common.log_level.unwrap_or_default();
             runtime.block_on(run_serve(args, level))
         }
+        Some(ref c) if commands::is_command(c) => runtime.block_on(run_command(&cli)),
         _ => runtime.block_on(run_tui(cli)),
     };
     // Do not wait for blocking keyring calls that may hang on a dead D-Bus.
@@ -66,6 +71,36 @@ async fn run_serve(args: server::ServeArgs, level: logging::LogLevel) -> ExitCod
             ExitCode::FAILURE
         }
     }
+}
+
+/// A scripting command: settings, logging to the file, then the command.
+async fn run_command(cli: &Cli) -> ExitCode {
+    let Some(command) = cli.command.as_ref() else {
+        return ExitCode::from(commands::Exit::Usage.code());
+    };
+    let mut settings = match cli.resolve_script() {
+        Ok(s) => s,
+        Err(SettingsError::Usage(e)) => e.exit(),
+        Err(SettingsError::Config(e)) => {
+            eprintln!("licencias: {e}");
+            return ExitCode::from(commands::Exit::Usage.code());
+        }
+    };
+    // The normalised URL everywhere (the secret store keys on it); a bad or
+    // plain-http remote one is left for the command to refuse in words.
+    if let Some(url) = settings.portal.as_mut()
+        && let Ok(normalised) = portal::normalize_base_url(url)
+    {
+        *url = normalised;
+    }
+    let _log = match logging::init(settings.log_level) {
+        Ok(g) => Some(g),
+        Err(e) => {
+            tracing::debug!(error = %e, "logging disabled");
+            None
+        }
+    };
+    ExitCode::from(commands::run(command, settings).await.code())
 }
 
 async fn run_tui(cli: Cli) -> ExitCode {

@@ -77,6 +77,7 @@ async fn no_secret_reaches_the_log_or_the_audit_log() {
         operation_id: None,
         status: AuditStatus::Submitted,
         detail: None,
+        expected_version: Some(req.expected_version),
     };
     audit.append(&submitted).unwrap();
     front.plan("POST", "/changes", Fault::ResetAfter, 1);

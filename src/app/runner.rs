@@ -13,7 +13,7 @@ use secrecy::ExposeSecret;
 use tokio::sync::{OnceCell, mpsc};
 use tokio::task::JoinHandle;
 
-use crate::audit::{AuditLog, AuditStatus};
+use crate::audit::{AuditLog, AuditStatus, Via};
 use crate::portal::{self, PortalClient, PortalError};
 use crate::secrets::{SecretStore, StoreChoice, StoreNotice};
 
@@ -123,9 +123,9 @@ impl Runner {
     /// rotated refresh tokens in the secret store.
     pub fn new(config: RunnerConfig, tx: mpsc::UnboundedSender<Msg>) -> Self {
         let (audit, audit_error) = match config.audit_path {
-            Some(p) => (Some(AuditLog::new(p)), None),
+            Some(p) => (Some(AuditLog::new(p).via(Via::Tui)), None),
             None => match AuditLog::open_default() {
-                Ok(a) => (Some(a), None),
+                Ok(a) => (Some(a.via(Via::Tui)), None),
                 Err(e) => (None, Some(e.to_string())),
             },
         };
@@ -497,30 +497,7 @@ async fn submit_change(
         .client
         .submit_change(subscription_id, request, idempotency_key)
         .await;
-    let mut line = record;
-    line.time = Utc::now();
-    match &result {
-        Ok(portal::ChangeOutcome::Accepted(op)) => {
-            line.status = AuditStatus::Accepted;
-            line.operation_id = Some(op.id.clone());
-        }
-        Ok(portal::ChangeOutcome::Scheduled(sc)) => {
-            line.status = AuditStatus::Scheduled;
-            line.effective_date = Some(sc.effective_date);
-        }
-        Err(PortalError::Refused(r)) => {
-            line.status = AuditStatus::Refused;
-            line.detail = Some(r.to_string());
-        }
-        Err(PortalError::VersionConflict(fresh)) => {
-            line.status = AuditStatus::Conflict;
-            line.detail = Some(format!("version {}", fresh.version));
-        }
-        Err(e) => {
-            line.status = AuditStatus::Error;
-            line.detail = Some(e.to_string());
-        }
-    }
+    let line = record.outcome(&result);
     if let Err(f) = append_audit(sh, line).await {
         sh.send(Msg::AuditFailed { failure: f });
     }

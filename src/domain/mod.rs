@@ -9,7 +9,10 @@ mod renewal;
 mod subscription;
 
 pub use entry::{EntryError, Sign, parse_total};
-pub use plan::{ChangePlan, Effective, Refusal, Removable, Warning, plan, plan_total};
+pub use plan::{
+    ChangePlan, Effective, Refusal, Removable, UnknownWarningName, Warning, WarningName, plan,
+    plan_total,
+};
 pub use policy::{DEFAULT_TIME_ZONE, Policy};
 pub use renewal::{
     DecreaseWindow, RenewalOutcome, WindowStatus, add_months_anchored, advance_terms,

@@ -80,6 +80,74 @@ pub enum Warning {
     },
 }
 
+/// The stable name of a warning, as scripts name it (`--accept`) and the
+/// review shows it next to the sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WarningName {
+    DeletesScheduledChange,
+    ReplacesScheduledChange,
+    LargeReduction,
+    LargeIncrease,
+    BelowAssigned,
+}
+
+impl WarningName {
+    /// Every name, in the order the review lists warnings.
+    pub const ALL: [WarningName; 5] = [
+        WarningName::DeletesScheduledChange,
+        WarningName::ReplacesScheduledChange,
+        WarningName::LargeReduction,
+        WarningName::LargeIncrease,
+        WarningName::BelowAssigned,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WarningName::DeletesScheduledChange => "deletes-scheduled-change",
+            WarningName::ReplacesScheduledChange => "replaces-scheduled-change",
+            WarningName::LargeReduction => "large-reduction",
+            WarningName::LargeIncrease => "large-increase",
+            WarningName::BelowAssigned => "below-assigned",
+        }
+    }
+}
+
+impl std::fmt::Display for WarningName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A name that is not one of [`WarningName::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown warning name {0:?}")]
+pub struct UnknownWarningName(pub String);
+
+impl std::str::FromStr for WarningName {
+    type Err = UnknownWarningName;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let wanted = s.trim().to_ascii_lowercase();
+        WarningName::ALL
+            .into_iter()
+            .find(|n| n.as_str() == wanted)
+            .ok_or_else(|| UnknownWarningName(s.to_string()))
+    }
+}
+
+impl Warning {
+    /// The warning's stable name.
+    pub fn name(&self) -> WarningName {
+        match self {
+            Warning::DeletesScheduledChange { .. } => WarningName::DeletesScheduledChange,
+            Warning::ReplacesScheduledChange { .. } => WarningName::ReplacesScheduledChange,
+            Warning::LooksLikeDelta { .. } => WarningName::LargeReduction,
+            Warning::LargeIncrease { .. } => WarningName::LargeIncrease,
+            Warning::BelowAssigned { .. } => WarningName::BelowAssigned,
+        }
+    }
+}
+
 /// When licences added now can next be removed: an increase is a commitment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Removable {
@@ -248,6 +316,20 @@ pub fn plan_total(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn warning_names_round_trip_and_unknown_ones_are_refused() {
+        for n in WarningName::ALL {
+            assert_eq!(n.as_str().parse::<WarningName>().unwrap(), n);
+            assert_eq!(n.to_string(), n.as_str());
+        }
+        assert_eq!(
+            " Large-Increase ".parse::<WarningName>().unwrap(),
+            WarningName::LargeIncrease
+        );
+        assert!("all".parse::<WarningName>().is_err());
+        assert!("large_increase".parse::<WarningName>().is_err());
+    }
     use crate::domain::{Billing, OperationStatus, PendingOperation, Sign, Term};
     use proptest::prelude::*;
 

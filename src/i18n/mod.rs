@@ -6,6 +6,7 @@
 //! parameters. Views and update code never hold literals; they ask
 //! `t(lang)`.
 
+mod cli;
 mod en;
 mod es;
 
@@ -13,10 +14,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use crate::domain::{
-    Billing, EntryError, OperationStatus, Quantity, Refusal, Removable, Status, Term, Warning,
-    WindowStatus,
+    Billing, ChangePlan, EntryError, OperationStatus, Quantity, Refusal, Removable, Status, Term,
+    Warning, WindowStatus,
 };
 
+pub use cli::{CliCatalog, CliLabel, cli};
 pub use en::En;
 pub use es::Es;
 
@@ -362,6 +364,40 @@ pub trait Catalog: Sync {
 
     /// The terminal is smaller than the screen needs.
     fn terminal_too_small(&self, cols: u16, rows: u16) -> String;
+}
+
+/// One line of the review of a change: what it is and its value in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewFact {
+    pub label: Label,
+    pub value: String,
+}
+
+/// The review facts of a plan, in order: from, to, difference, effective
+/// date and (for an immediate increase) when added licences can next be
+/// removed. The wizard's review and `licencias change` both show these.
+pub fn review_facts(t: &dyn Catalog, plan: &ChangePlan, tz: Tz) -> Vec<ReviewFact> {
+    let fact = |label, value| ReviewFact { label, value };
+    let mut facts = vec![
+        fact(Label::ReviewFrom, plan.from.to_string()),
+        fact(Label::ReviewTo, plan.to.to_string()),
+        fact(
+            Label::ReviewDelta,
+            format!(
+                "{:+}   ({})",
+                plan.delta,
+                change_preview(plan.from, plan.to)
+            ),
+        ),
+        fact(
+            Label::ReviewEffective,
+            t.effective(plan.effective, plan.effective_date),
+        ),
+    ];
+    if let Some(r) = &plan.removable {
+        facts.push(fact(Label::ReviewRemovable, t.removable(r, tz)));
+    }
+    facts
 }
 
 /// The live preview under the total field: `10 -> 12 (+2)`.

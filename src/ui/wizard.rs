@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::app::{DoneOutcome, Model, ReviewFocus, ReviewState, Wizard, WizardStep};
 use crate::domain::{ChangePlan, Effective, EntryError, Refusal, WindowStatus};
-use crate::i18n::{Catalog, Label, change_preview};
+use crate::i18n::{Catalog, Label, change_preview, review_facts};
 
 use super::theme::Theme;
 use super::widgets::{
@@ -242,38 +242,18 @@ fn summary(
     .map(|l| t.label(*l).chars().count())
     .max()
     .unwrap_or(8);
-    let kv = |l: Label, v: Span<'static>| {
-        Line::from(vec![
-            Span::styled(format!("{:>lw$}: ", t.label(l)), theme.label()),
-            v,
-        ])
-    };
-    lines.push(kv(Label::ReviewFrom, Span::raw(plan.from.to_string())));
-    lines.push(kv(
-        Label::ReviewTo,
-        Span::styled(plan.to.to_string(), theme.title()),
-    ));
-    lines.push(kv(
-        Label::ReviewDelta,
-        Span::raw(format!(
-            "{:+}   ({})",
-            plan.delta,
-            change_preview(plan.from, plan.to)
-        )),
-    ));
-    lines.push(kv(
-        Label::ReviewEffective,
-        Span::raw(t.effective(plan.effective, plan.effective_date)),
-    ));
-    if let Some(r) = &plan.removable {
-        lines.extend(hanging(
-            vec![Span::styled(
-                format!("{:>lw$}: ", t.label(Label::ReviewRemovable)),
-                theme.label(),
-            )],
-            vec![Span::raw(t.removable(r, tz))],
-            width,
-        ));
+    for fact in review_facts(t, plan, tz) {
+        let label = Span::styled(format!("{:>lw$}: ", t.label(fact.label)), theme.label());
+        match fact.label {
+            Label::ReviewTo => lines.push(Line::from(vec![
+                label,
+                Span::styled(fact.value, theme.title()),
+            ])),
+            Label::ReviewRemovable => {
+                lines.extend(hanging(vec![label], vec![Span::raw(fact.value)], width));
+            }
+            _ => lines.push(Line::from(vec![label, Span::raw(fact.value)])),
+        }
     }
 }
 

@@ -48,6 +48,7 @@ pub(super) fn on_operation(model: &mut Model, op: &OperationDto, fx: &mut Vec<Ef
                 AuditStatus::Failed
             },
             detail: None,
+            expected_version: None,
         }));
     }
     model.toast(

@@ -207,6 +207,7 @@ pub(super) fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
         operation_id: None,
         status: AuditStatus::Submitted,
         detail: None,
+        expected_version: Some(expected_version),
     };
     if let Some(Screen::Wizard(w)) = model.stack.last_mut() {
         w.error = None;

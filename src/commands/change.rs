@@ -1,0 +1,456 @@
+//! `licencias change`: the wizard's flow without the screen. The same rules
+//! (`domain::plan` on the subscription as the portal returns it now), the
+//! same review facts and warnings (by name), internal approval, a
+//! confirmation, one send with an Idempotency-Key, the same audit lines.
+
+use std::time::Duration;
+
+use chrono::{NaiveDate, Utc};
+use serde::Serialize;
+use tokio::time::Instant;
+
+use super::session::Signed;
+use super::{CommandError, Ctx, Exit, find_subscription, session};
+use crate::api::{ChangeRequest, EffectiveDto, OperationDto, ScheduledChangeDto, SubscriptionDto};
+use crate::audit::{AuditLog, AuditRecord, AuditStatus, Via};
+use crate::cli::{ChangeArgs, ChangeAt};
+use crate::domain::{
+    self, ChangePlan, Effective, OperationStatus, Policy, Quantity, WarningName, parse_total,
+};
+use crate::i18n::{CliLabel, Label, review_facts};
+use crate::portal::{ChangeOutcome, PortalError, track_operation};
+
+/// The `--json` document of a change.
+#[derive(Debug, Serialize)]
+struct ChangeResult<'a> {
+    result: &'static str,
+    subscription_id: &'a str,
+    from: Quantity,
+    to: Quantity,
+    effective: EffectiveDto,
+    effective_date: Option<NaiveDate>,
+    idempotency_key: &'a str,
+    operation: Option<&'a OperationDto>,
+    scheduled_change: Option<&'a ScheduledChangeDto>,
+    warnings: Vec<&'static str>,
+}
+
+/// What was sent, for the result.
+struct Sent<'a> {
+    record: &'a AuditRecord,
+    warnings: Vec<&'static str>,
+}
+
+impl Sent<'_> {
+    fn result<'b>(
+        &'b self,
+        result: &'static str,
+        operation: Option<&'b OperationDto>,
+        scheduled: Option<&'b ScheduledChangeDto>,
+    ) -> ChangeResult<'b> {
+        ChangeResult {
+            result,
+            subscription_id: &self.record.subscription,
+            from: self.record.from,
+            to: self.record.to,
+            effective: self.record.effective,
+            effective_date: scheduled
+                .map(|s| s.effective_date)
+                .or(self.record.effective_date),
+            idempotency_key: &self.record.idempotency_key,
+            operation,
+            scheduled_change: scheduled,
+            warnings: self.warnings.clone(),
+        }
+    }
+}
+
+fn not_confirmed(code: &str, message: String) -> CommandError {
+    CommandError::new(Exit::NotConfirmed, code, message)
+}
+
+/// The `--accept` names (an unknown name is a usage error).
+fn accepted_names(ctx: &Ctx, names: &[String]) -> Result<Vec<WarningName>, CommandError> {
+    let known: Vec<&str> = WarningName::ALL.iter().map(|n| n.as_str()).collect();
+    names
+        .iter()
+        .filter(|n| !n.trim().is_empty())
+        .map(|n| {
+            n.parse::<WarningName>().map_err(|_| {
+                CommandError::new(
+                    Exit::Usage,
+                    "unknown_warning",
+                    ctx.t.unknown_warning(n, &known),
+                )
+                .with("known", &known)
+            })
+        })
+        .collect()
+}
+
+/// `--yes`, or the user types `expected` again on a terminal.
+pub fn confirm(ctx: &Ctx, yes: bool, prompt: &str, expected: Quantity) -> Result<(), CommandError> {
+    if yes {
+        return Ok(());
+    }
+    if !ctx.out.interactive() {
+        return Err(not_confirmed(
+            "confirmation_required",
+            ctx.t.confirmation_required(),
+        ));
+    }
+    let typed = ctx.out.ask(prompt).unwrap_or_default();
+    if typed.trim() == expected.to_string() {
+        Ok(())
+    } else {
+        Err(not_confirmed(
+            "cancelled",
+            ctx.t.cli_label(CliLabel::Cancelled).to_string(),
+        ))
+    }
+}
+
+/// The review, on stderr: the facts, then each warning with its name.
+fn print_review(ctx: &Ctx, dto: &SubscriptionDto, plan: &ChangePlan, tz: chrono_tz::Tz) {
+    let t = ctx.t;
+    let facts = review_facts(t, plan, tz);
+    let width = facts
+        .iter()
+        .map(|f| t.label(f.label).chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut text = format!(
+        "{} - {} ({})\n",
+        t.label(Label::ReviewTitle),
+        dto.name,
+        dto.id
+    );
+    for f in &facts {
+        text.push_str(&format!("  {:>width$}: {}\n", t.label(f.label), f.value));
+    }
+    if !plan.warnings.is_empty() {
+        text.push_str(&format!("{}\n", t.label(Label::ReviewWarnings)));
+        for w in &plan.warnings {
+            text.push_str(&format!("  [{}] {}\n", w.name(), t.warning(w)));
+        }
+    }
+    ctx.note(text.trim_end());
+}
+
+pub async fn run(ctx: &Ctx, args: &ChangeArgs) -> Result<Exit, CommandError> {
+    let accept = accepted_names(ctx, &args.accept)?;
+    let reference = args
+        .approval_ref
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_string);
+    let approved = args.approved || reference.is_some();
+    let key = match args.idempotency_key.as_deref().map(str::trim) {
+        Some("") => {
+            return Err(CommandError::new(
+                Exit::Usage,
+                "invalid_idempotency_key",
+                ctx.t.bad_value("--idempotency-key", ""),
+            ));
+        }
+        Some(k) => k.to_string(),
+        None => uuid::Uuid::new_v4().to_string(),
+    };
+    let audit = AuditLog::open_default()
+        .map(|l| l.via(Via::Cli))
+        .map_err(|e| {
+            CommandError::new(
+                Exit::Failure,
+                "audit_log",
+                ctx.t.audit_failed(&e.to_string()),
+            )
+        })?;
+    let mut signed = session::resume(ctx).await?;
+    let policy = signed.policy(ctx).await?;
+    let tz = policy.time_zone;
+    let dto = find_subscription(ctx, &signed.client, &args.subscription).await?;
+    let effective = match args.at {
+        ChangeAt::Now => Effective::Now,
+        ChangeAt::Renewal => Effective::AtRenewal,
+    };
+    let base = AuditRecord {
+        time: Utc::now(),
+        portal: signed.client.base_url().to_string(),
+        user: signed.username.clone(),
+        subscription: dto.id.clone(),
+        from: dto.quantity,
+        to: dto.quantity,
+        effective: effective.into(),
+        effective_date: None,
+        approval_reference: reference.clone(),
+        idempotency_key: key.clone(),
+        operation_id: None,
+        status: AuditStatus::Submitted,
+        detail: None,
+        expected_version: Some(dto.version),
+    };
+
+    // A retry of a change already recorded with this key: send the same
+    // request again, so the portal replays its first answer.
+    if args.idempotency_key.is_some()
+        && let Some(first) = first_submission(&audit, &base)
+    {
+        let same_change = first.subscription == dto.id
+            && first.effective == base.effective
+            && parse_total(&args.total, first.from) == Ok(first.to);
+        let Some(version) = first.expected_version.filter(|_| same_change) else {
+            return Err(CommandError::new(
+                Exit::Refused,
+                "idempotency_key_reused",
+                ctx.t.key_reused(&key, &first.subscription, first.to),
+            ));
+        };
+        if !approved {
+            return Err(not_confirmed(
+                "approval_required",
+                ctx.t.approval_required(),
+            ));
+        }
+        confirm(ctx, args.yes, &ctx.t.confirm_prompt(first.to), first.to)?;
+        ctx.note(&ctx.t.replaying(&key));
+        let request = ChangeRequest {
+            quantity: first.to,
+            effective: first.effective,
+            expected_version: version,
+            approval_reference: first.approval_reference.clone(),
+        };
+        let record = AuditRecord {
+            time: Utc::now(),
+            ..first
+        };
+        let sent = Sent {
+            record: &record,
+            warnings: Vec::new(),
+        };
+        return send(
+            ctx,
+            &mut signed,
+            &audit,
+            &dto,
+            &policy,
+            &request,
+            &sent,
+            args,
+        )
+        .await;
+    }
+
+    let plan = domain::plan(&dto.to_domain(), &args.total, effective, &policy, ctx.now())
+        .map_err(|r| CommandError::refusal(ctx.t, &r, Some(&dto), tz))?;
+    print_review(ctx, &dto, &plan, tz);
+    let mut missing: Vec<&'static str> = plan
+        .warnings
+        .iter()
+        .map(|w| w.name())
+        .filter(|n| !accept.contains(n))
+        .map(WarningName::as_str)
+        .collect();
+    missing.dedup();
+    if !missing.is_empty() {
+        return Err(not_confirmed(
+            "warnings_not_accepted",
+            ctx.t.warnings_not_accepted(&missing),
+        )
+        .with("missing", &missing));
+    }
+    if !approved {
+        return Err(not_confirmed(
+            "approval_required",
+            ctx.t.approval_required(),
+        ));
+    }
+    confirm(ctx, args.yes, &ctx.t.confirm_prompt(plan.to), plan.to)?;
+    let request = ChangeRequest {
+        quantity: plan.to,
+        effective: plan.effective.into(),
+        expected_version: dto.version,
+        approval_reference: reference,
+    };
+    let record = AuditRecord {
+        to: plan.to,
+        from: plan.from,
+        effective_date: Some(plan.effective_date),
+        ..base
+    };
+    let sent = Sent {
+        record: &record,
+        warnings: plan.warnings.iter().map(|w| w.name().as_str()).collect(),
+    };
+    send(
+        ctx,
+        &mut signed,
+        &audit,
+        &dto,
+        &policy,
+        &request,
+        &sent,
+        args,
+    )
+    .await
+}
+
+/// The first `submitted` line of this key, portal and user, if any.
+fn first_submission(audit: &AuditLog, base: &AuditRecord) -> Option<AuditRecord> {
+    audit.read_all().ok()?.into_iter().find(|r| {
+        r.status == AuditStatus::Submitted
+            && r.idempotency_key == base.idempotency_key
+            && r.portal == base.portal
+            && r.user == base.user
+    })
+}
+
+/// Write `submitted`, send once, write the outcome; then report (and follow
+/// the operation with `--wait`).
+#[allow(clippy::too_many_arguments)]
+async fn send(
+    ctx: &Ctx,
+    signed: &mut Signed,
+    audit: &AuditLog,
+    dto: &SubscriptionDto,
+    policy: &Policy,
+    request: &ChangeRequest,
+    sent: &Sent<'_>,
+    args: &ChangeArgs,
+) -> Result<Exit, CommandError> {
+    let record = sent.record;
+    // Not recorded, not sent.
+    audit.append_async(record.clone()).await.map_err(|e| {
+        CommandError::new(
+            Exit::Failure,
+            "audit_log",
+            ctx.t.audit_failed(&e.to_string()),
+        )
+    })?;
+    let result = signed
+        .client
+        .submit_change(&dto.id, request, &record.idempotency_key)
+        .await;
+    if let Err(e) = audit.append_async(record.outcome(&result)).await {
+        ctx.note(&ctx.t.audit_failed(&e.to_string()));
+    }
+    let t = ctx.t;
+    let sla = Duration::from_secs(policy.provisioning_sla_seconds);
+    match result {
+        Ok(ChangeOutcome::Scheduled(sc)) => {
+            if ctx.json {
+                ctx.out.json(&sent.result("scheduled", None, Some(&sc)));
+            } else {
+                ctx.out
+                    .result(&t.change_scheduled(sc.quantity, sc.effective_date));
+            }
+            Ok(Exit::Success)
+        }
+        Ok(ChangeOutcome::Accepted(op)) if !args.wait => {
+            if ctx.json {
+                ctx.out.json(&sent.result("accepted", Some(&op), None));
+            } else {
+                ctx.out.result(&t.accepted(&op.id, sla.as_secs()));
+            }
+            Ok(Exit::Success)
+        }
+        Ok(ChangeOutcome::Accepted(op)) => {
+            ctx.note(&t.accepted(&op.id, sla.as_secs()));
+            let timeout = Duration::from_secs(args.wait_timeout);
+            let last = follow(ctx, signed, op, timeout, sla).await?;
+            let (exit, name) = match last.status {
+                OperationStatus::Succeeded => (Exit::Success, "succeeded"),
+                OperationStatus::Failed => (Exit::OperationFailed, "failed"),
+                OperationStatus::Pending => (Exit::StillPending, "pending"),
+            };
+            if last.status != OperationStatus::Pending {
+                let mut line = record.with_status(if exit == Exit::Success {
+                    AuditStatus::Succeeded
+                } else {
+                    AuditStatus::Failed
+                });
+                line.operation_id = Some(last.id.clone());
+                if let Err(e) = audit.append_async(line).await {
+                    ctx.note(&t.audit_failed(&e.to_string()));
+                }
+            }
+            if ctx.json {
+                ctx.out.json(&sent.result(name, Some(&last), None));
+            } else {
+                let text = match last.status {
+                    OperationStatus::Succeeded => t.change_applied(last.target_quantity),
+                    OperationStatus::Failed => t.operation_failed(&last.id, record.from),
+                    OperationStatus::Pending => {
+                        t.still_pending(&last.id, args.wait_timeout, &dto.id)
+                    }
+                };
+                ctx.out.result(&text);
+            }
+            Ok(exit)
+        }
+        Err(e) => Err(CommandError::portal(t, &e, Some(dto), policy.time_zone)),
+    }
+}
+
+/// Follow the operation until it is finished or `timeout` passes (the last
+/// state read is returned, still pending then). Tracking is the TUI's
+/// (`portal::track_operation`); it is restarted around each freshening of
+/// the session, so a refresh token is only ever presented under the lock.
+async fn follow(
+    ctx: &Ctx,
+    signed: &mut Signed,
+    op: OperationDto,
+    timeout: Duration,
+    sla: Duration,
+) -> Result<OperationDto, CommandError> {
+    let start = Instant::now();
+    let deadline = start + timeout;
+    let mut last = op;
+    let progress = ctx.out.stderr_tty;
+    while last.status == OperationStatus::Pending {
+        let now = Instant::now();
+        if now >= deadline {
+            break;
+        }
+        signed.freshen(ctx).await?;
+        let until_freshen =
+            (signed.access_expires_at() - Utc::now() - chrono::Duration::seconds(60))
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+                .max(Duration::from_secs(1));
+        let slice = (deadline - now).min(until_freshen);
+        let mut seen: Option<OperationDto> = None;
+        let tracked = tokio::time::timeout(
+            slice,
+            track_operation(&signed.client, &last.id, sla, |p| {
+                if let Some(op) = p.operation {
+                    seen = Some(op);
+                }
+                if progress {
+                    let line =
+                        ctx.t
+                            .waiting(&p.operation_id, start.elapsed().as_secs(), sla.as_secs());
+                    eprint!("\r{line}\x1b[K");
+                }
+            }),
+        )
+        .await;
+        if let Some(op) = seen {
+            last = op;
+        }
+        match tracked {
+            Ok(Ok(op)) => last = op,
+            Ok(Err(PortalError::StillPending { .. })) | Err(_) => {}
+            Ok(Err(e)) => {
+                if progress {
+                    eprintln!();
+                }
+                return Err(signed.fail(ctx, &e));
+            }
+        }
+    }
+    if progress {
+        eprintln!();
+    }
+    Ok(last)
+}

@@ -1,0 +1,218 @@
+//! The session between commands: the refresh token kept in the secret store
+//! (the same [`SecretStore`] as the TUI), resumed silently by every command.
+//!
+//! A refresh token is single use (the portal rotates it, and presenting a
+//! rotated one again may end the whole session), so "load the stored token,
+//! refresh, store the new one" runs under an exclusive advisory lock file per
+//! portal and user, across processes: two commands started at once take
+//! turns and each presents the token the other one stored.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+use sha2::{Digest, Sha256};
+
+use super::{CommandError, Ctx, Exit};
+use crate::domain::Policy;
+use crate::portal::{self, ClientOptions, PortalClient, PortalError};
+use crate::secrets::SecretStore;
+
+/// Refresh the access token this long before it expires (long `--wait`s).
+const FRESHEN_MARGIN: Duration = Duration::from_secs(60);
+
+/// An exclusive lock on one portal+user's stored session (released on drop).
+#[derive(Debug)]
+pub struct SessionLock {
+    _file: std::fs::File,
+}
+
+impl SessionLock {
+    /// The lock file of a portal and user: `<state dir>/sessions/<hash>.lock`.
+    pub fn path(portal: &str, username: &str) -> Result<PathBuf, CommandError> {
+        let dir = crate::config::state_dir()
+            .map_err(|e| CommandError::new(Exit::Failure, "no_state_dir", e.to_string()))?;
+        let mut h = Sha256::new();
+        h.update(portal.as_bytes());
+        h.update([0]);
+        h.update(username.as_bytes());
+        let name = hex::encode(&h.finalize()[..16]);
+        Ok(dir.join("sessions").join(format!("{name}.lock")))
+    }
+
+    /// Wait for the lock (blocking in a worker thread).
+    pub async fn acquire(portal: &str, username: &str) -> Result<Self, CommandError> {
+        let path = Self::path(portal, username)?;
+        let fail = |e: std::io::Error, path: &std::path::Path| {
+            CommandError::new(
+                Exit::Failure,
+                "session_lock",
+                format!("{}: {e}", path.display()),
+            )
+        };
+        let task = tokio::task::spawn_blocking(move || {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| fail(e, dir))?;
+            }
+            let mut opts = std::fs::OpenOptions::new();
+            opts.create(true).truncate(false).write(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                opts.mode(0o600);
+            }
+            let file = opts.open(&path).map_err(|e| fail(e, &path))?;
+            file.lock().map_err(|e| fail(e, &path))?;
+            Ok(SessionLock { _file: file })
+        });
+        match task.await {
+            Ok(r) => r,
+            Err(e) => Err(CommandError::new(
+                Exit::Failure,
+                "session_lock",
+                e.to_string(),
+            )),
+        }
+    }
+}
+
+/// A portal client for the configured portal (exit 2 without one).
+pub fn client(ctx: &Ctx) -> Result<PortalClient, CommandError> {
+    let Some(url) = ctx.settings.portal.as_deref() else {
+        return Err(CommandError::new(
+            Exit::Usage,
+            "no_portal",
+            ctx.t.no_portal(),
+        ));
+    };
+    PortalClient::new(url, ClientOptions::default())
+        .map_err(|e| CommandError::portal(ctx.t, &e, None, ctx.tz()))
+}
+
+/// Open the secret store chosen by the settings, telling its notice once.
+pub async fn open_store(ctx: &Ctx) -> SecretStore {
+    let store = SecretStore::open(ctx.settings.secret_store).await;
+    if let Some(n) = store.take_notice() {
+        ctx.note(&ctx.t.store_notice(&n));
+    }
+    store
+}
+
+/// A signed-in session resumed from the store.
+pub struct Signed {
+    pub client: PortalClient,
+    pub store: SecretStore,
+    pub username: String,
+    pub session: portal::Session,
+}
+
+/// The stored session's user: `--user`, else the last one signed in.
+pub fn username(ctx: &Ctx, client: &PortalClient) -> Result<String, CommandError> {
+    ctx.settings.username.clone().ok_or_else(|| {
+        CommandError::new(
+            Exit::NotSignedIn,
+            "not_signed_in",
+            ctx.t.not_signed_in(client.base_url()),
+        )
+    })
+}
+
+/// Resume the stored session (exit 3 when there is none or the portal refuses it).
+pub async fn resume(ctx: &Ctx) -> Result<Signed, CommandError> {
+    let client = client(ctx)?;
+    let username = username(ctx, &client)?;
+    let store = open_store(ctx).await;
+    let session = refresh_stored(ctx, &client, &store, &username).await?;
+    Ok(Signed {
+        client,
+        store,
+        username,
+        session,
+    })
+}
+
+/// Under the lock: load the stored refresh token, present it, store the
+/// rotated one. A refused token is forgotten.
+pub async fn refresh_stored(
+    ctx: &Ctx,
+    client: &PortalClient,
+    store: &SecretStore,
+    username: &str,
+) -> Result<portal::Session, CommandError> {
+    let portal = client.base_url().to_string();
+    let _lock = SessionLock::acquire(&portal, username).await?;
+    let Some(token) = store.load(&portal, username).await else {
+        return Err(CommandError::new(
+            Exit::NotSignedIn,
+            "not_signed_in",
+            ctx.t.not_signed_in(&portal),
+        ));
+    };
+    match client.resume(token).await {
+        Ok(session) => {
+            save_current(client, store, username).await;
+            Ok(session)
+        }
+        Err(e) if e.needs_login() => {
+            store.delete(&portal, username).await;
+            Err(CommandError::new(
+                Exit::NotSignedIn,
+                "session_expired",
+                ctx.t.session_refused(&portal),
+            ))
+        }
+        Err(e) => Err(CommandError::portal(ctx.t, &e, None, ctx.tz())),
+    }
+}
+
+/// Store the client's current refresh token (after a sign-in or a refresh).
+pub async fn save_current(client: &PortalClient, store: &SecretStore, username: &str) {
+    let token: Option<SecretString> = client.subscribe_refresh_tokens().borrow().clone();
+    if let Some(t) = token {
+        store.save(client.base_url(), username, &t).await;
+    }
+}
+
+impl Signed {
+    /// Refresh from the stored token when the access token is about to
+    /// expire (the in-memory refresh token may have been rotated by another
+    /// command meanwhile, so it is never presented by itself).
+    pub async fn freshen(&mut self, ctx: &Ctx) -> Result<(), CommandError> {
+        let margin = chrono::Duration::from_std(FRESHEN_MARGIN).unwrap_or_default();
+        if self.session.access_expires_at - margin > Utc::now() {
+            return Ok(());
+        }
+        self.session = refresh_stored(ctx, &self.client, &self.store, &self.username).await?;
+        Ok(())
+    }
+
+    /// When the access token needs freshening.
+    pub fn access_expires_at(&self) -> DateTime<Utc> {
+        self.session.access_expires_at
+    }
+
+    /// The portal's policy (`GET /policy`).
+    pub async fn policy(&self, ctx: &Ctx) -> Result<Policy, CommandError> {
+        policy(ctx, &self.client).await
+    }
+
+    /// A portal error in the user's words.
+    pub fn fail(&self, ctx: &Ctx, e: &PortalError) -> CommandError {
+        CommandError::portal(ctx.t, e, None, ctx.tz())
+    }
+}
+
+/// `GET /policy`, as the domain's [`Policy`].
+pub async fn policy(ctx: &Ctx, client: &PortalClient) -> Result<Policy, CommandError> {
+    let answer = client
+        .policy()
+        .await
+        .map_err(|e| CommandError::portal(ctx.t, &e, None, ctx.tz()))?;
+    let policy = answer.to_policy().ok_or_else(|| {
+        let e = PortalError::Decode(format!("unknown time zone {:?}", answer.time_zone));
+        CommandError::portal(ctx.t, &e, None, ctx.tz())
+    })?;
+    ctx.set_policy(policy);
+    Ok(policy)
+}
