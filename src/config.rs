@@ -47,7 +47,7 @@ pub enum ConfigError {
 /// user = "admin@example.com"
 /// lang = "es"            # es | en
 /// ascii = false
-/// secret_store = "auto"  # auto | secret-service | keyutils | memory
+/// secret_store = "auto"  # auto | secret-service | keyutils | memory | file
 /// log_level = "info"     # error | warn | info | debug | trace
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,10 +80,7 @@ pub fn default_config_path() -> Result<PathBuf, ConfigError> {
 
 /// `$XDG_STATE_HOME/licencias` (falls back to the data dir where there is no state dir).
 pub fn state_dir() -> Result<PathBuf, ConfigError> {
-    let d = project_dirs().ok_or(ConfigError::NoHome("the log"))?;
-    Ok(d.state_dir()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| d.data_local_dir().to_path_buf()))
+    crate::fsutil::state_dir().ok_or(ConfigError::NoHome("the log"))
 }
 
 /// `$XDG_STATE_HOME/licencias/licencias.log`.

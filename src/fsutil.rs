@@ -4,6 +4,17 @@
 use std::io::Write;
 use std::path::Path;
 
+/// `$XDG_STATE_HOME/licencias` (the data dir where a platform has no state
+/// dir); `None` without a home directory.
+pub fn state_dir() -> Option<std::path::PathBuf> {
+    let d = directories::ProjectDirs::from("", "", "licencias")?;
+    Some(
+        d.state_dir()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| d.data_local_dir().to_path_buf()),
+    )
+}
+
 /// Write `bytes` to `path` so that a crash leaves either the old or the new
 /// file: a uniquely named temp file in the same directory (mode 0600 on
 /// Unix), fsync, rename over `path`, then fsync the directory (best effort:

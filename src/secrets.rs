@@ -1,10 +1,12 @@
 //! Where the refresh token lives between runs.
 //!
 //! At start-up the stores are probed in order with a canary write/read/delete:
-//! the Secret Service (D-Bus; persistent), the kernel keyring (keyutils; kept
-//! in the login session, lost at logout), then memory only (lost when the
-//! program ends). `--secret-store` / `LICENCIAS_SECRET_STORE` forces one; a
-//! forced store that does not work falls back to memory with a notice.
+//! the Secret Service (D-Bus; persistent), the kernel keyring (keyutils: the
+//! session keyring, else the user keyring where the session one cannot be
+//! read back, as in containers; see [`kernel`]), then memory only (lost when
+//! the program ends). `--secret-store` / `LICENCIAS_SECRET_STORE` forces one;
+//! a forced store that does not work falls back to memory with a notice.
+//! `file` (a plain file, see [`file`]) is only ever used when asked for.
 //!
 //! Entries are keyed by portal URL + username (service `licencias:<portal
 //! URL>`, user `<username>`). Every keyring call runs in `spawn_blocking`. A
@@ -18,6 +20,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use keyring_core::{CredentialStore, Entry, Error as KeyringError};
+
+pub mod file;
+#[cfg(target_os = "linux")]
+pub mod kernel;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
@@ -42,6 +48,9 @@ pub enum StoreChoice {
     Keyutils,
     /// Memory only: sign in again at every start.
     Memory,
+    /// A plain file under the XDG state dir (mode 0600): readable by anyone
+    /// who can read that file. Never chosen by `auto`.
+    File,
 }
 
 impl StoreChoice {
@@ -51,6 +60,7 @@ impl StoreChoice {
             StoreChoice::SecretService => "secret-service",
             StoreChoice::Keyutils => "keyutils",
             StoreChoice::Memory => "memory",
+            StoreChoice::File => "file",
         }
     }
 }
@@ -69,8 +79,9 @@ impl std::str::FromStr for StoreChoice {
             "secret-service" | "secret_service" | "secretservice" => Ok(StoreChoice::SecretService),
             "keyutils" => Ok(StoreChoice::Keyutils),
             "memory" => Ok(StoreChoice::Memory),
+            "file" => Ok(StoreChoice::File),
             other => Err(format!(
-                "unknown secret store '{other}' (expected auto, secret-service, keyutils or memory)"
+                "unknown secret store '{other}' (expected auto, secret-service, keyutils, memory or file)"
             )),
         }
     }
@@ -83,6 +94,7 @@ pub enum StoreKind {
     SecretService,
     Keyutils,
     Memory,
+    File,
 }
 
 impl StoreKind {
@@ -91,6 +103,7 @@ impl StoreKind {
             StoreKind::SecretService => "secret-service",
             StoreKind::Keyutils => "keyutils",
             StoreKind::Memory => "memory",
+            StoreKind::File => "file",
         }
     }
 
@@ -184,13 +197,18 @@ fn make_store(kind: StoreKind) -> Result<Arc<CredentialStore>, String> {
         }
         #[cfg(target_os = "linux")]
         StoreKind::Keyutils => {
-            let s: Arc<CredentialStore> =
-                linux_keyutils_keyring_store::Store::new().map_err(|e| describe(&e))?;
+            let s: Arc<CredentialStore> = kernel::KernelStore::open()?;
             Ok(s)
         }
         #[cfg(not(target_os = "linux"))]
         StoreKind::SecretService | StoreKind::Keyutils => {
             Err("not available on this operating system".into())
+        }
+        StoreKind::File => {
+            let dir = file::FileStore::default_dir()
+                .ok_or_else(|| "no home directory for the token file".to_string())?;
+            let s: Arc<CredentialStore> = file::FileStore::open(&dir)?;
+            Ok(s)
         }
         StoreKind::Memory => Err("memory is not a keyring".into()),
     }
@@ -219,59 +237,10 @@ fn canary(store: &Arc<CredentialStore>) -> Result<(), String> {
     deleted
 }
 
-/// Keyutils check before the canary: add a key to the session keyring,
-/// read it back, remove it. A process that may add keys but not read them
-/// (no session keyring of its own: AccessDenied) would otherwise leave a
-/// canary it cannot delete; here the key is unlinked by id instead.
-#[cfg(target_os = "linux")]
-fn keyutils_preflight() -> Result<(), String> {
-    use linux_keyutils::{KeyRing, KeyRingIdentifier};
-    let session = KeyRing::from_special_id(KeyRingIdentifier::Session, false)
-        .map_err(|e| format!("no session keyring: {e}"))?;
-    let description = format!("licencias:preflight:{}", uuid::Uuid::new_v4());
-    let key = session
-        .add_key(&description, b"preflight")
-        .map_err(|e| format!("cannot add a key: {e}"))?;
-    // The store also links its keys to the persistent keyring when there is
-    // one, and finds them by searching the session keyring.
-    let persistent = KeyRing::get_persistent(KeyRingIdentifier::Session).ok();
-    let linked = match persistent {
-        Some(p) => p
-            .link_key(key)
-            .map_err(|e| format!("cannot link to the persistent keyring: {e}")),
-        None => Ok(()),
-    };
-    let read = linked
-        .and_then(|()| {
-            session
-                .search(&description)
-                .map_err(|e| format!("cannot search the session keyring: {e}"))
-        })
-        .and_then(|found| {
-            found
-                .read_to_vec()
-                .map_err(|e| format!("cannot read keys back: {e}"))
-        });
-    if key.invalidate().is_err() {
-        let _ = session.unlink_key(key);
-        if let Some(p) = persistent {
-            let _ = p.unlink_key(key);
-        }
-    }
-    match read {
-        Ok(v) if v == b"preflight" => Ok(()),
-        Ok(_) => Err("the key read back differently".into()),
-        Err(e) => Err(e),
-    }
-}
-
 /// Make and check a store of `kind`, bounded in time.
 async fn probe(kind: StoreKind) -> Result<Arc<CredentialStore>, String> {
     let task = tokio::task::spawn_blocking(move || {
-        #[cfg(target_os = "linux")]
-        if kind == StoreKind::Keyutils {
-            keyutils_preflight()?;
-        }
+        // The kernel store checks its keyring itself when it is made.
         let store = make_store(kind)?;
         canary(&store)?;
         Ok::<_, String>(store)
@@ -298,6 +267,7 @@ impl SecretStore {
             StoreChoice::SecretService => &[StoreKind::SecretService],
             StoreChoice::Keyutils => &[StoreKind::Keyutils],
             StoreChoice::Memory => &[],
+            StoreChoice::File => &[StoreKind::File],
         };
         let mut notice = None;
         for &kind in order {
@@ -501,6 +471,7 @@ mod tests {
             StoreChoice::SecretService,
             StoreChoice::Keyutils,
             StoreChoice::Memory,
+            StoreChoice::File,
         ] {
             assert_eq!(c.as_str().parse::<StoreChoice>().unwrap(), c);
         }

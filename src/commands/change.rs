@@ -129,7 +129,7 @@ fn print_review(ctx: &Ctx, dto: &SubscriptionDto, plan: &ChangePlan, tz: chrono_
         text.push_str(&format!("  {:>width$}: {}\n", t.label(f.label), f.value));
     }
     if !plan.warnings.is_empty() {
-        text.push_str(&format!("{}\n", t.label(Label::ReviewWarnings)));
+        text.push_str(&format!("{}\n", t.cli_label(CliLabel::Warnings)));
         for w in &plan.warnings {
             text.push_str(&format!("  [{}] {}\n", w.name(), t.warning(w)));
         }

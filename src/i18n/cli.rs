@@ -32,6 +32,7 @@ pub enum CliLabel {
     PromptCode,
     Cancelled,
     NoSession,
+    Warnings,
 }
 
 /// Every text of the scripting commands in one language.
@@ -117,6 +118,7 @@ impl CliCatalog for En {
             PromptCode => "6-digit code: ",
             Cancelled => "Cancelled: nothing was sent.",
             NoSession => "No session to end.",
+            Warnings => "Warnings (accept each one by name with --accept):",
         }
     }
 
@@ -306,6 +308,7 @@ impl CliCatalog for Es {
             PromptCode => "Código de 6 dígitos: ",
             Cancelled => "Cancelado: no se envió nada.",
             NoSession => "No hay sesión que cerrar.",
+            Warnings => "Avisos (acepte cada uno por su nombre con --accept):",
         }
     }
 

@@ -60,6 +60,7 @@ impl Catalog for En {
             KeyringSecretService => "tokens in keyring",
             KeyringKernel => "tokens in kernel keyring",
             KeyringMemory => "tokens in memory",
+            KeyringFile => "tokens in a file",
             LoginTitle => "Sign in",
             LoginIntro => "Sign in with the username and password your reseller gave you.",
             PortalUrl => "Portal",

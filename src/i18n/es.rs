@@ -60,6 +60,7 @@ impl Catalog for Es {
             KeyringSecretService => "tokens en llavero",
             KeyringKernel => "tokens en llavero del kernel",
             KeyringMemory => "tokens en memoria",
+            KeyringFile => "tokens en un archivo",
             LoginTitle => "Iniciar sesión",
             LoginIntro => "Entre con el usuario y la contraseña que le dio su distribuidor.",
             PortalUrl => "Portal",

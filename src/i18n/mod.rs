@@ -112,6 +112,7 @@ pub enum Label {
     KeyringSecretService,
     KeyringKernel,
     KeyringMemory,
+    KeyringFile,
     // -- login
     LoginTitle,
     LoginIntro,

@@ -178,6 +178,7 @@ fn keyring_label(kind: StoreKind) -> Label {
         StoreKind::SecretService => Label::KeyringSecretService,
         StoreKind::Keyutils => Label::KeyringKernel,
         StoreKind::Memory => Label::KeyringMemory,
+        StoreKind::File => Label::KeyringFile,
     }
 }
 
