@@ -38,6 +38,11 @@ impl FileStore {
             std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
                 .map_err(|e| format!("cannot protect {}: {e}", dir.display()))?;
         }
+        // Can files be made here (a read-only home)? No fsync: nothing is kept.
+        let probe = dir.join(format!(".probe-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::File::create(&probe)
+            .map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;
+        let _ = std::fs::remove_file(&probe);
         Ok(Arc::new(Self {
             dir: dir.to_path_buf(),
         }))
