@@ -94,18 +94,25 @@ fn code(ctx: &Ctx, args: &LoginArgs) -> Result<String, CommandError> {
         .map_err(|e| input_error(ctx, &e))
 }
 
-/// The enrolment QR code (two modules per character row, light on dark
-/// terminals inverted as in the TUI) and the key for manual entry, on stderr.
+/// The enrolment QR code as text: two modules per character row, drawn for
+/// a dark terminal (a lit glyph is a light module), as the TUI draws it.
+fn enrolment_qr(uri: &str) -> Option<String> {
+    use qrcode::render::unicode::Dense1x2;
+    let qr = qrcode::QrCode::new(uri.as_bytes()).ok()?;
+    Some(
+        qr.render::<Dense1x2>()
+            .dark_color(Dense1x2::Light)
+            .light_color(Dense1x2::Dark)
+            .quiet_zone(true)
+            .build(),
+    )
+}
+
+/// The enrolment QR code and the key for manual entry, on stderr.
 fn show_enrolment(ctx: &Ctx, uri: &str, secret: &str) {
     ctx.note(ctx.t.label(Label::EnrolTitle));
     ctx.note(ctx.t.label(Label::EnrolIntro));
-    if let Ok(qr) = qrcode::QrCode::new(uri.as_bytes()) {
-        let drawn = qr
-            .render::<qrcode::render::unicode::Dense1x2>()
-            .dark_color(qrcode::render::unicode::Dense1x2::Light)
-            .light_color(qrcode::render::unicode::Dense1x2::Dark)
-            .quiet_zone(true)
-            .build();
+    if let Some(drawn) = enrolment_qr(uri) {
         ctx.note(&drawn);
     }
     ctx.note(ctx.t.label(Label::EnrolManual));
@@ -208,4 +215,39 @@ pub async fn logout(ctx: &Ctx) -> Result<Exit, CommandError> {
     ctx.out
         .result(&ctx.t.logged_out(&username, client.base_url()));
     Ok(Exit::Success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The text QR, seen on a dark terminal (lit half-blocks are light),
+    /// decodes to the exact URI.
+    #[test]
+    fn the_enrolment_qr_scans_on_a_dark_terminal() {
+        let uri =
+            "otpauth://totp/licencias:bob?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=licencias";
+        let text = enrolment_qr(uri).unwrap();
+        let rows: Vec<Vec<char>> = text.lines().map(|l| l.chars().collect()).collect();
+        let scale = 4u32;
+        let width = rows.iter().map(Vec::len).max().unwrap() as u32;
+        let height = rows.len() as u32 * 2;
+        let img = image::GrayImage::from_fn(width * scale, height * scale, |x, y| {
+            let (col, row) = ((x / scale) as usize, (y / scale) as usize);
+            let c = rows[row / 2].get(col).copied().unwrap_or(' ');
+            let top = row % 2 == 0;
+            let lit = match c {
+                '█' => true,
+                '▀' => top,
+                '▄' => !top,
+                _ => false,
+            };
+            image::Luma([if lit { 255 } else { 0 }])
+        });
+        let mut prepared = rqrr::PreparedImage::prepare(img);
+        let grids = prepared.detect_grids();
+        assert_eq!(grids.len(), 1);
+        let (_, content) = grids[0].decode().unwrap();
+        assert_eq!(content, uri);
+    }
 }
