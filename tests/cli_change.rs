@@ -453,3 +453,61 @@ async fn a_version_conflict_is_exit_6_with_the_fresh_values() {
     assert_eq!(last["status"], "conflict");
     assert_eq!(quantity(&env, "acme-e3").await["quantity"], 40);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_key_or_an_unwritable_audit_log_sends_nothing() {
+    let env = signed_in(INSIDE, SLOW).await;
+    let send = |key: String| {
+        let env = &env;
+        async move {
+            env.run(&[
+                "change",
+                "acme-bs",
+                "--total",
+                "11",
+                "--approved",
+                "--yes",
+                "--idempotency-key",
+                &key,
+                "--json",
+            ])
+            .await
+        }
+    };
+    // not a header value: refused before sending
+    let out = send("clé".into()).await;
+    assert_eq!(out.code, 2, "{out:?}");
+    // longer than the portal accepts: its 400 is a usage error too
+    let out = send("k".repeat(300)).await;
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(
+        quantity(&env, "acme-bs").await["pending_operation"],
+        serde_json::Value::Null
+    );
+
+    // the audit log cannot be written: not recorded, not sent (exit 1)
+    let data = env.home.join("data/licencias");
+    // (the over-long key was sent and refused: its lines are there)
+    let statuses: Vec<String> = env
+        .audit_lines()
+        .iter()
+        .map(|l| l["status"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(statuses, ["submitted", "error"]);
+    std::fs::remove_file(data.join("audit.jsonl")).unwrap();
+    std::fs::create_dir_all(data.join("audit.jsonl")).unwrap();
+    let out = env
+        .run(&[
+            "change",
+            "acme-bs",
+            "--total",
+            "11",
+            "--approved",
+            "--yes",
+            "--json",
+        ])
+        .await;
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(out.error_code(), "audit_log");
+    assert!(quantity(&env, "acme-bs").await["pending_operation"].is_null());
+}

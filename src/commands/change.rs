@@ -65,6 +65,14 @@ impl Sent<'_> {
     }
 }
 
+fn audit_error(ctx: &Ctx, e: &crate::audit::AuditError) -> CommandError {
+    CommandError::new(
+        Exit::Failure,
+        "audit_log",
+        ctx.t.audit_failed(&e.to_string()),
+    )
+}
+
 fn not_confirmed(code: &str, message: String) -> CommandError {
     CommandError::new(Exit::NotConfirmed, code, message)
 }
@@ -147,11 +155,12 @@ pub async fn run(ctx: &Ctx, args: &ChangeArgs) -> Result<Exit, CommandError> {
         .map(str::to_string);
     let approved = args.approved || reference.is_some();
     let key = match args.idempotency_key.as_deref().map(str::trim) {
-        Some("") => {
+        // An HTTP header value: visible ASCII only.
+        Some(k) if k.is_empty() || !k.bytes().all(|b| b.is_ascii_graphic()) => {
             return Err(CommandError::new(
                 Exit::Usage,
                 "invalid_idempotency_key",
-                ctx.t.bad_value("--idempotency-key", ""),
+                ctx.t.bad_value("--idempotency-key", k),
             ));
         }
         Some(k) => k.to_string(),
@@ -159,13 +168,7 @@ pub async fn run(ctx: &Ctx, args: &ChangeArgs) -> Result<Exit, CommandError> {
     };
     let audit = AuditLog::open_default()
         .map(|l| l.via(Via::Cli))
-        .map_err(|e| {
-            CommandError::new(
-                Exit::Failure,
-                "audit_log",
-                ctx.t.audit_failed(&e.to_string()),
-            )
-        })?;
+        .map_err(|e| audit_error(ctx, &e))?;
     let mut signed = session::resume(ctx).await?;
     let policy = signed.policy(ctx).await?;
     let tz = policy.time_zone;
@@ -320,13 +323,10 @@ async fn send(
 ) -> Result<Exit, CommandError> {
     let record = sent.record;
     // Not recorded, not sent.
-    audit.append_async(record.clone()).await.map_err(|e| {
-        CommandError::new(
-            Exit::Failure,
-            "audit_log",
-            ctx.t.audit_failed(&e.to_string()),
-        )
-    })?;
+    audit
+        .append_async(record.clone())
+        .await
+        .map_err(|e| audit_error(ctx, &e))?;
     let result = signed
         .client
         .submit_change(&dto.id, request, &record.idempotency_key)

@@ -166,6 +166,9 @@ impl CommandError {
                 let exit = match code {
                     Some(c) if c.http_status() == 422 => Exit::Refused,
                     Some(c) if c.http_status() == 401 => Exit::NotSignedIn,
+                    // A request the portal could not accept as written: a
+                    // bad value given on the command line (an overlong key).
+                    _ if *status == 400 => Exit::Usage,
                     _ => Exit::Failure,
                 };
                 let code = code.map_or("portal_error", ErrorCode::as_str);
