@@ -439,6 +439,76 @@ impl SecretStore {
     }
 }
 
+/// The session lock could not be taken.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionLockError {
+    #[error("no home directory for the session lock")]
+    NoHome,
+    #[error("{path}: {source}")]
+    Io {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// An exclusive advisory lock on one portal+user's stored session, across
+/// processes (released on drop). A refresh token is single use: hold this
+/// while loading the stored token, presenting it and storing the rotated
+/// one, so two programs never present the same token.
+/// The file: `$XDG_STATE_HOME/licencias/sessions/<hash of portal and user>.lock`.
+#[derive(Debug)]
+pub struct SessionLock {
+    _file: std::fs::File,
+}
+
+impl SessionLock {
+    /// The lock file of a portal and user.
+    pub fn path(portal_url: &str, username: &str) -> Option<std::path::PathBuf> {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(service_name(portal_url).as_bytes());
+        h.update([0]);
+        h.update(username.as_bytes());
+        let name = hex::encode(&h.finalize()[..16]);
+        Some(
+            crate::fsutil::state_dir()?
+                .join("sessions")
+                .join(format!("{name}.lock")),
+        )
+    }
+
+    /// Wait for the lock (in a blocking thread).
+    pub async fn acquire(portal_url: &str, username: &str) -> Result<Self, SessionLockError> {
+        let path = Self::path(portal_url, username).ok_or(SessionLockError::NoHome)?;
+        let task = tokio::task::spawn_blocking(move || {
+            let io = |source, path: &std::path::Path| SessionLockError::Io {
+                path: path.to_path_buf(),
+                source,
+            };
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| io(e, dir))?;
+            }
+            let mut opts = std::fs::OpenOptions::new();
+            opts.create(true).truncate(false).write(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                opts.mode(0o600);
+            }
+            let file = opts.open(&path).map_err(|e| io(e, &path))?;
+            file.lock().map_err(|e| io(e, &path))?;
+            Ok(SessionLock { _file: file })
+        });
+        match task.await {
+            Ok(r) => r,
+            Err(e) => Err(SessionLockError::Io {
+                path: std::path::PathBuf::new(),
+                source: std::io::Error::other(e.to_string()),
+            }),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -466,6 +536,23 @@ mod tests {
         fn as_any(&self) -> &dyn std::any::Any {
             self
         }
+    }
+
+    #[tokio::test]
+    async fn the_session_lock_is_exclusive_per_portal_and_user() {
+        let a = SessionLock::acquire("http://127.0.0.1:1", "lock-test")
+            .await
+            .unwrap();
+        // another portal or user: not blocked
+        let other = SessionLock::acquire("http://127.0.0.1:2", "lock-test")
+            .await
+            .unwrap();
+        drop(other);
+        let path = SessionLock::path("http://127.0.0.1:1/", "lock-test").unwrap();
+        let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        assert!(f.try_lock().is_err(), "held by the first lock");
+        drop(a);
+        assert!(f.try_lock().is_ok(), "released on drop");
     }
 
     #[test]

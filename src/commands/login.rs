@@ -3,7 +3,7 @@
 use secrecy::SecretString;
 
 use super::output::read_stdin_line;
-use super::session::{self, SessionLock};
+use super::session;
 use super::{CommandError, Ctx, Exit};
 use crate::api::MfaStep;
 use crate::cli::LoginArgs;
@@ -150,7 +150,7 @@ pub async fn login(ctx: &Ctx, args: &LoginArgs) -> Result<Exit, CommandError> {
     let code = code(ctx, args)?;
     let store = session::open_store(ctx).await;
     let signed = {
-        let _lock = SessionLock::acquire(client.base_url(), &username).await?;
+        let _lock = session::lock(ctx, client.base_url(), &username).await?;
         let signed = client
             .verify(&step.mfa_token, &code)
             .await
@@ -208,7 +208,7 @@ pub async fn logout(ctx: &Ctx) -> Result<Exit, CommandError> {
     };
     let result = signed.client.logout().await;
     {
-        let _lock = SessionLock::acquire(client.base_url(), &username).await?;
+        let _lock = session::lock(ctx, client.base_url(), &username).await?;
         signed.store.delete(client.base_url(), &username).await;
     }
     result.map_err(|e| signed.fail(ctx, &e))?;

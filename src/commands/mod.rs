@@ -27,7 +27,6 @@ use chrono_tz::Tz;
 
 pub use error::{CommandError, Exit};
 pub use output::{Align, Output, Table};
-pub use session::SessionLock;
 
 use crate::api::{SubscriptionDto, SubscriptionSummary};
 use crate::cli::{Command, ScriptSettings};

@@ -7,74 +7,28 @@
 //! portal and user, across processes: two commands started at once take
 //! turns and each presents the token the other one stored.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
-use sha2::{Digest, Sha256};
 
 use super::{CommandError, Ctx, Exit};
 use crate::domain::Policy;
 use crate::portal::{self, ClientOptions, PortalClient, PortalError};
-use crate::secrets::SecretStore;
+use crate::secrets::{SecretStore, SessionLock};
 
 /// Refresh the access token this long before it expires (long `--wait`s).
 const FRESHEN_MARGIN: Duration = Duration::from_secs(60);
 
-/// An exclusive lock on one portal+user's stored session (released on drop).
-#[derive(Debug)]
-pub struct SessionLock {
-    _file: std::fs::File,
-}
-
-impl SessionLock {
-    /// The lock file of a portal and user: `<state dir>/sessions/<hash>.lock`.
-    pub fn path(portal: &str, username: &str) -> Result<PathBuf, CommandError> {
-        let dir = crate::config::state_dir()
-            .map_err(|e| CommandError::new(Exit::Failure, "no_state_dir", e.to_string()))?;
-        let mut h = Sha256::new();
-        h.update(portal.as_bytes());
-        h.update([0]);
-        h.update(username.as_bytes());
-        let name = hex::encode(&h.finalize()[..16]);
-        Ok(dir.join("sessions").join(format!("{name}.lock")))
-    }
-
-    /// Wait for the lock (blocking in a worker thread).
-    pub async fn acquire(portal: &str, username: &str) -> Result<Self, CommandError> {
-        let path = Self::path(portal, username)?;
-        let fail = |e: std::io::Error, path: &std::path::Path| {
-            CommandError::new(
-                Exit::Failure,
-                "session_lock",
-                format!("{}: {e}", path.display()),
-            )
-        };
-        let task = tokio::task::spawn_blocking(move || {
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(|e| fail(e, dir))?;
-            }
-            let mut opts = std::fs::OpenOptions::new();
-            opts.create(true).truncate(false).write(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                opts.mode(0o600);
-            }
-            let file = opts.open(&path).map_err(|e| fail(e, &path))?;
-            file.lock().map_err(|e| fail(e, &path))?;
-            Ok(SessionLock { _file: file })
-        });
-        match task.await {
-            Ok(r) => r,
-            Err(e) => Err(CommandError::new(
-                Exit::Failure,
-                "session_lock",
-                e.to_string(),
-            )),
-        }
-    }
+/// Take the session lock of a portal and user (see [`SessionLock`]).
+pub async fn lock(ctx: &Ctx, portal: &str, username: &str) -> Result<SessionLock, CommandError> {
+    SessionLock::acquire(portal, username).await.map_err(|e| {
+        CommandError::new(
+            Exit::Failure,
+            "session_lock",
+            ctx.t.session_lock_failed(&e.to_string()),
+        )
+    })
 }
 
 /// A portal client for the configured portal (exit 2 without one).
@@ -141,7 +95,7 @@ pub async fn refresh_stored(
     username: &str,
 ) -> Result<portal::Session, CommandError> {
     let portal = client.base_url().to_string();
-    let _lock = SessionLock::acquire(&portal, username).await?;
+    let _lock = lock(ctx, &portal, username).await?;
     let Some(token) = store.load(&portal, username).await else {
         return Err(CommandError::new(
             Exit::NotSignedIn,

@@ -51,6 +51,8 @@ pub trait CliCatalog: Catalog {
     fn ambiguous_subscription(&self, wanted: &str, ids: &[String]) -> String;
     /// `--accept` named something that is not a warning name.
     fn unknown_warning(&self, name: &str, known: &[&str]) -> String;
+    /// The session lock file could not be taken.
+    fn session_lock_failed(&self, detail: &str) -> String;
     /// `--within` or another value out of its range.
     fn bad_value(&self, flag: &str, value: &str) -> String;
 
@@ -154,6 +156,10 @@ impl CliCatalog for En {
 
     fn bad_value(&self, flag: &str, value: &str) -> String {
         format!("{value:?} is not a valid value for {flag}.")
+    }
+
+    fn session_lock_failed(&self, detail: &str) -> String {
+        format!("Cannot lock the stored session ({detail}).")
     }
 
     fn needs_username(&self) -> String {
@@ -344,6 +350,10 @@ impl CliCatalog for Es {
 
     fn bad_value(&self, flag: &str, value: &str) -> String {
         format!("{value:?} no es un valor válido para {flag}.")
+    }
+
+    fn session_lock_failed(&self, detail: &str) -> String {
+        format!("No se pudo bloquear la sesión guardada ({detail}).")
     }
 
     fn needs_username(&self) -> String {
