@@ -8,10 +8,11 @@ use crate::domain::{Quantity, Refusal, Status};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
-    // 400 / 404 / 413 / 429 / 500
+    // 400 / 404 / 413 / 415 / 429 / 500
     InvalidRequest,
     NotFound,
     PayloadTooLarge,
+    UnsupportedMediaType,
     RateLimited,
     Internal,
     // auth
@@ -52,6 +53,7 @@ impl ErrorCode {
             NotFound | NoScheduledChange => 404,
             AlreadyEnrolled | NotEnrolled | VersionConflict => 409,
             PayloadTooLarge => 413,
+            UnsupportedMediaType => 415,
             IdempotencyKeyReused
             | QuantityUnchanged
             | QuantityOutOfRange
@@ -71,6 +73,7 @@ impl ErrorCode {
             InvalidRequest => "invalid_request",
             NotFound => "not_found",
             PayloadTooLarge => "payload_too_large",
+            UnsupportedMediaType => "unsupported_media_type",
             RateLimited => "rate_limited",
             Internal => "internal",
             InvalidCredentials => "invalid_credentials",

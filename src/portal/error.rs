@@ -172,6 +172,7 @@ impl PortalError {
             },
             ErrorCode::InvalidRequest
             | ErrorCode::PayloadTooLarge
+            | ErrorCode::UnsupportedMediaType
             | ErrorCode::Internal
             | ErrorCode::IdempotencyKeyRequired
             | ErrorCode::Unknown => PortalError::Server {

@@ -100,6 +100,18 @@ pub struct SessionRec {
     pub access_expires: DateTime<Utc>,
     pub refresh_hash: String,
     pub refresh_expires: DateTime<Utc>,
+    /// The sign-in this session descends from (one id for every pair
+    /// rotated out of it). Empty in state files written before token
+    /// families existed; [`Store::from_json`] fills it with the session id.
+    #[serde(default)]
+    pub family: String,
+}
+
+/// A refresh token that was rotated out: presenting it again means it
+/// leaked, and the whole family it belongs to is revoked.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RotatedRefresh {
+    pub family: String,
 }
 
 /// A password accepted, MFA pending (not persisted: short-lived).
@@ -121,6 +133,10 @@ pub struct Store {
     pub operations: HashMap<String, OpRec>,
     pub idempotency: HashMap<String, IdemRec>,
     pub sessions: HashMap<String, SessionRec>,
+    /// Refresh tokens already rotated (by SHA-256 hash), kept while their
+    /// family has a live session, for reuse detection.
+    #[serde(default)]
+    pub rotated_refresh: HashMap<String, RotatedRefresh>,
     #[serde(skip)]
     pub challenges: HashMap<String, Challenge>,
     /// Recent wrong logins per client address (real clock), for rate limiting.
@@ -197,14 +213,30 @@ impl Store {
 
     /// Load a state file's JSON.
     pub fn from_json(bytes: &[u8]) -> Result<Self, String> {
-        let store: Store = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        let mut store: Store = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
         if store.format != STATE_FORMAT {
             return Err(format!(
                 "unsupported format {} (expected {STATE_FORMAT})",
                 store.format
             ));
         }
+        // Sessions from before token families: each is a family of its own.
+        for (sid, session) in &mut store.sessions {
+            if session.family.is_empty() {
+                session.family.clone_from(sid);
+            }
+        }
         Ok(store)
+    }
+
+    /// Revoke every session of a token family and forget its rotated
+    /// refresh tokens. Returns how many sessions ended.
+    pub fn revoke_family(&mut self, family: &str) -> usize {
+        let before = self.sessions.len();
+        self.sessions.retain(|_, s| s.family != family);
+        self.rotated_refresh.retain(|_, r| r.family != family);
+        self.dirty = true;
+        before - self.sessions.len()
     }
 
     /// Apply what time did up to `now` (business clock): operations older
@@ -270,8 +302,19 @@ impl Store {
 
     /// Forget sessions, challenges and idempotency records past their life.
     pub fn prune(&mut self, real_now: DateTime<Utc>) {
-        let before = (self.sessions.len(), self.idempotency.len());
+        let before = (
+            self.sessions.len(),
+            self.idempotency.len(),
+            self.rotated_refresh.len(),
+        );
         self.sessions.retain(|_, s| s.refresh_expires > real_now);
+        if !self.rotated_refresh.is_empty() {
+            // A rotated token is remembered as long as its family lives.
+            let live: std::collections::HashSet<&str> =
+                self.sessions.values().map(|s| s.family.as_str()).collect();
+            self.rotated_refresh
+                .retain(|_, r| live.contains(r.family.as_str()));
+        }
         self.challenges.retain(|_, c| c.expires > real_now);
         let window_start = real_now - TimeDelta::seconds(super::auth::IP_WINDOW_SECONDS);
         self.login_failures.retain(|_, times| {
@@ -282,7 +325,13 @@ impl Store {
         });
         let keep_from = real_now - TimeDelta::hours(24);
         self.idempotency.retain(|_, r| r.created_at > keep_from);
-        if before != (self.sessions.len(), self.idempotency.len()) {
+        if before
+            != (
+                self.sessions.len(),
+                self.idempotency.len(),
+                self.rotated_refresh.len(),
+            )
+        {
             self.dirty = true;
         }
     }
@@ -385,6 +434,25 @@ mod tests {
         assert_eq!(back.subs.len(), store.subs.len());
         assert_eq!(back.subs["sub-bs"].sub, store.subs["sub-bs"].sub);
         assert!(back.users["demo"].totp_secret.is_none());
+    }
+
+    #[test]
+    fn state_files_from_before_token_families_still_load() {
+        let policy = Policy::default();
+        let now = at("2026-11-25T15:00:00Z");
+        let portal = tenants::parse(tenants::DEMO_JSON, policy.today(now)).unwrap();
+        let store = Store::from_portal(portal, now, &policy);
+        let mut json = serde_json::to_value(&store).unwrap();
+        let old = json.as_object_mut().unwrap();
+        old.remove("rotated_refresh");
+        old["sessions"] = serde_json::json!({"s-1": {
+            "tenant": "contoso", "username": "demo",
+            "access_hash": "a", "access_expires": "2026-11-25T15:15:00Z",
+            "refresh_hash": "r", "refresh_expires": "2026-11-25T23:00:00Z"
+        }});
+        let back = Store::from_json(&serde_json::to_vec(&json).unwrap()).unwrap();
+        assert_eq!(back.sessions["s-1"].family, "s-1");
+        assert!(back.rotated_refresh.is_empty());
     }
 
     #[test]

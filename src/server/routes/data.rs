@@ -2,8 +2,6 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -19,7 +17,7 @@ use crate::server::errors::Failure;
 use crate::server::shared::{Ctx, Shared};
 use crate::server::store::{IdemRec, OpRec, Store};
 
-use super::extract::{Authed, Id, body_bytes, decode, reply, reply_sized};
+use super::extract::{Authed, Id, JsonBytes, decode, reply, reply_sized};
 
 /// Default and largest `page_size` of `GET /services`.
 pub const DEFAULT_PAGE_SIZE: usize = 50;
@@ -39,8 +37,9 @@ pub struct PageQuery {
 }
 
 fn page_params(q: &PageQuery) -> Result<(usize, usize), Failure> {
+    // An empty `page_size=` is a bad value like any other, not the default.
     let size = match q.page_size.as_deref().map(str::trim) {
-        None | Some("") => DEFAULT_PAGE_SIZE,
+        None => DEFAULT_PAGE_SIZE,
         Some(s) => match s.parse::<usize>() {
             Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => n,
             _ => {
@@ -213,14 +212,14 @@ pub async fn change(
     who: Authed,
     Id(id): Id,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<JsonBytes, Failure>,
 ) -> Response {
     let key = match idempotency_key(&headers) {
         Ok(k) => k,
         Err(f) => return f.into_response(),
     };
-    let bytes = match body_bytes(body) {
-        Ok(b) => b,
+    let bytes = match body {
+        Ok(JsonBytes(b)) => b,
         Err(f) => return f.into_response(),
     };
     let print = fingerprint(&id, &bytes);
