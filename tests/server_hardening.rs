@@ -189,3 +189,52 @@ async fn an_empty_page_size_is_a_bad_value() {
     assert_eq!(api.get("/services", &t).await.status, StatusCode::OK);
     server.shutdown().await;
 }
+
+/// Everything of a 401/423 login answer but the numbers that tick.
+fn shape(a: &server_support::Answer) -> (StatusCode, String, Vec<String>, bool, String) {
+    let mut keys: Vec<String> = a.details().as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    let message = a.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .chars()
+        .filter(|c| !c.is_ascii_digit())
+        .collect();
+    (
+        a.status,
+        a.code().to_string(),
+        keys,
+        a.headers.contains_key("retry-after"),
+        message,
+    )
+}
+
+#[tokio::test]
+async fn an_unknown_username_is_counted_and_locked_like_a_real_user() {
+    let server = start(INSIDE).await;
+    let api = Api::new(&server);
+    for round in 1..=5 {
+        let real = api.login("bob", "wrong").await;
+        let ghost = api.login("ghost", "wrong").await;
+        assert_eq!(real.status, StatusCode::UNAUTHORIZED, "round {round}");
+        assert_eq!(shape(&ghost), shape(&real), "round {round}");
+    }
+    // The sixth try, right password or not: 423 for both, same shape.
+    for pw in ["bob-pw", "wrong"] {
+        let real = api.login("bob", pw).await;
+        let ghost = api.login("ghost", pw).await;
+        assert_eq!(real.status, StatusCode::LOCKED, "{}", real.body);
+        assert_eq!(shape(&ghost), shape(&real), "{}", ghost.body);
+        let retry = ghost.details()["retry_after"].as_u64().unwrap();
+        assert!(retry > 0 && retry <= 15 * 60, "{retry}");
+        assert_eq!(
+            ghost.headers["retry-after"].to_str().unwrap(),
+            retry.to_string()
+        );
+    }
+    // Other unknown names are counted on their own.
+    let other = api.login("ghost2", "wrong").await;
+    assert_eq!(other.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(other.code(), "invalid_credentials");
+    server.shutdown().await;
+}

@@ -13,6 +13,7 @@ mod scale;
 mod shared;
 mod store;
 pub mod tenants;
+mod unknown;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -115,6 +116,7 @@ pub async fn spawn(config: ServerConfig) -> Result<RunningServer, ServerError> {
         p.write_now(&store)?;
         store.dirty = false;
     }
+    let dummy_hash = auth::dummy_hash_like(store.users.values().map(|u| u.password_hash.as_str()));
     let shared = Arc::new(Shared {
         store: Mutex::new(store),
         clock,
@@ -122,6 +124,7 @@ pub async fn spawn(config: ServerConfig) -> Result<RunningServer, ServerError> {
         delay: TimeDelta::from_std(config.provisioning_delay).unwrap_or(TimeDelta::MAX),
         persister,
         login_rate_limit: std::sync::atomic::AtomicUsize::new(auth::IP_FAILURE_LIMIT),
+        dummy_hash,
     });
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

@@ -31,6 +31,9 @@ pub struct Shared {
     pub persister: Option<Persister>,
     /// Wrong logins per client address per minute before 429.
     pub login_rate_limit: std::sync::atomic::AtomicUsize,
+    /// What an unknown username's password is checked against (see
+    /// [`super::auth::dummy_hash_like`]).
+    pub dummy_hash: String,
 }
 
 impl Shared {

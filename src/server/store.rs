@@ -139,6 +139,9 @@ pub struct Store {
     pub rotated_refresh: HashMap<String, RotatedRefresh>,
     #[serde(skip)]
     pub challenges: HashMap<String, Challenge>,
+    /// Wrong logins for usernames that do not exist (bounded, in memory).
+    #[serde(skip)]
+    pub unknown_logins: super::unknown::UnknownLogins,
     /// Recent wrong logins per client address (real clock), for rate limiting.
     #[serde(skip)]
     pub login_failures: HashMap<std::net::IpAddr, std::collections::VecDeque<DateTime<Utc>>>,

@@ -81,6 +81,23 @@ fn rate_limited(
     .with("retry_after", secs))
 }
 
+/// A wrong login for a username that does not exist: counted and locked
+/// as [`login_inner`] does for a real user, and the state is written as it
+/// is for one (the same work, so the same time).
+fn unknown_user_failed(
+    store: &mut Store,
+    username: &str,
+    real: DateTime<Utc>,
+) -> Result<LoginResponse, Failure> {
+    if let Some(until) = store.unknown_logins.lock_of(username, real) {
+        return Err(locked(until, real));
+    }
+    store.dirty = true;
+    let failures = store.unknown_logins.fail(username, real);
+    tracing::warn!(failures, "wrong login for an unknown username");
+    Err(invalid_credentials())
+}
+
 async fn login_inner(
     sh: &Shared,
     ip: IpAddr,
@@ -95,7 +112,11 @@ async fn login_inner(
         .with(|store, ctx| {
             rate_limited(store, ip, ctx.real, limit)?;
             match store.users.get_mut(&username) {
-                None => Ok(None),
+                // An unknown name is locked exactly like a real user.
+                None => match store.unknown_logins.lock_of(&username, ctx.real) {
+                    Some(until) => Err(locked(until, ctx.real)),
+                    None => Ok(None),
+                },
                 Some(u) => match u.locked_until {
                     Some(until) if until > ctx.real => Err(locked(until, ctx.real)),
                     Some(_) => {
@@ -110,12 +131,10 @@ async fn login_inner(
         })
         .await?;
     let password = Zeroizing::new(req.password.clone().into_bytes());
+    let dummy = sh.dummy_hash.clone();
     let ok = tokio::task::spawn_blocking(move || match hash {
         Some(h) => verify_password(&password, &h),
-        None => {
-            burn_password_check(&password);
-            false
-        }
+        None => burn_password_check(&password, &dummy),
     })
     .await
     .unwrap_or(false);
@@ -127,10 +146,9 @@ async fn login_inner(
                 .or_default()
                 .push_back(ctx.real);
         }
-        let user = store
-            .users
-            .get_mut(&username)
-            .ok_or_else(invalid_credentials)?;
+        let Some(user) = store.users.get_mut(&username) else {
+            return unknown_user_failed(store, &username, ctx.real);
+        };
         if let Some(until) = user.locked_until
             && until > ctx.real
         {
