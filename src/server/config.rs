@@ -40,6 +40,13 @@ pub struct ServerConfig {
     /// Persist the state here (atomic writes) and load it at start.
     pub state_file: Option<PathBuf>,
     pub policy: Policy,
+    /// Close a connection that has not sent a complete request header
+    /// within this time (from its opening, or from the first byte of its
+    /// next request); nginx's `client_header_timeout`, 60 s.
+    pub header_timeout: Duration,
+    /// Close a keep-alive connection idle between requests for longer than
+    /// this; nginx's `keepalive_timeout`, 75 s.
+    pub idle_timeout: Duration,
 }
 
 impl Default for ServerConfig {
@@ -52,6 +59,8 @@ impl Default for ServerConfig {
             scale: 0,
             state_file: None,
             policy: Policy::default(),
+            header_timeout: Duration::from_secs(60),
+            idle_timeout: Duration::from_secs(75),
         }
     }
 }
@@ -119,6 +128,12 @@ pub struct ServeArgs {
     /// Persist the state to this JSON file after every change and load it at start.
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
+    /// Seconds a connection may take to send a complete request header.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, hide = true)]
+    pub header_timeout: u64,
+    /// Seconds a keep-alive connection may sit idle between requests.
+    #[arg(long, value_name = "SECONDS", default_value_t = 75, hide = true)]
+    pub idle_timeout: u64,
 }
 
 impl ServeArgs {
@@ -134,6 +149,8 @@ impl ServeArgs {
             scale: self.scale,
             state_file: self.state.clone(),
             policy: Policy::default(),
+            header_timeout: Duration::from_secs(self.header_timeout),
+            idle_timeout: Duration::from_secs(self.idle_timeout),
         }
     }
 }
@@ -141,6 +158,11 @@ impl ServeArgs {
 /// Run the server until Ctrl-C or SIGTERM. The first line on stdout is
 /// `listening on http://ADDR`.
 pub async fn serve(args: ServeArgs) -> Result<(), ServerError> {
+    #[cfg(target_os = "linux")]
+    match super::conn::raise_open_file_limit() {
+        Ok((before, after)) => tracing::info!(before, after, "open-file soft limit"),
+        Err(e) => tracing::warn!(error = %e, "cannot raise the open-file soft limit"),
+    }
     let server = super::spawn(args.to_config()).await?;
     {
         let mut out = std::io::stdout().lock();
@@ -211,6 +233,13 @@ mod tests {
         assert_eq!(c.clock, Some("2026-11-26T04:30:00Z".parse().unwrap()));
         assert_eq!(c.provisioning_delay, Duration::from_secs(2));
         assert_eq!(c.tenants, TenantsSource::File("t.json".into()));
+        assert_eq!(c.header_timeout, Duration::from_secs(60));
+        assert_eq!(c.idle_timeout, Duration::from_secs(75));
+        let cli =
+            Cli::try_parse_from(["x", "--header-timeout", "2", "--idle-timeout", "3"]).unwrap();
+        let c = cli.serve.to_config();
+        assert_eq!(c.header_timeout, Duration::from_secs(2));
+        assert_eq!(c.idle_timeout, Duration::from_secs(3));
         assert!(Cli::try_parse_from(["x", "--clock", "tomorrow"]).is_err());
     }
 }

@@ -7,6 +7,7 @@
 mod auth;
 mod clock;
 mod config;
+mod conn;
 mod errors;
 mod routes;
 mod scale;
@@ -19,7 +20,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, TimeDelta, Utc};
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 
 pub use config::{ServeArgs, ServerConfig, TenantsSource, serve};
 pub use errors::ServerError;
@@ -37,7 +38,7 @@ pub const DEMO_PASSWORD: &str = "licencias-demo";
 pub struct RunningServer {
     addr: SocketAddr,
     shared: Arc<Shared>,
-    stop: Option<oneshot::Sender<()>>,
+    stop: Option<watch::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
@@ -134,18 +135,12 @@ pub async fn spawn(config: ServerConfig) -> Result<RunningServer, ServerError> {
         })?;
     let addr = listener.local_addr()?;
     let app = routes::router(Arc::clone(&shared));
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let service = app.into_make_service_with_connect_info::<SocketAddr>();
-        let result = axum::serve(listener, service)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await;
-        if let Err(e) = result {
-            tracing::error!(error = %e, "server stopped");
-        }
-    });
+    let (stop, stopped) = watch::channel(());
+    let timeouts = conn::Timeouts {
+        header: config.header_timeout,
+        idle: config.idle_timeout,
+    };
+    let task = tokio::spawn(conn::serve(listener, app, timeouts, stopped));
     tracing::info!(%addr, "portal server listening");
     Ok(RunningServer {
         addr,
