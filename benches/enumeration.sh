@@ -11,7 +11,7 @@
 #
 #   benches/enumeration.sh            # builds the release binary if needed
 #   NO_BUILD=1 benches/enumeration.sh # use target/release/licencias as it is
-#   TRIES=50 benches/enumeration.sh   # more tries (TRIES real users are generated)
+#   TRIES=45 benches/enumeration.sh   # more tries (at most 49: 100 wrong logins per address a minute)
 #
 # Needs: python3 (standard library only).
 set -euo pipefail
