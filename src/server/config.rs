@@ -78,6 +78,11 @@ pub(super) fn load_store(config: &ServerConfig, now: DateTime<Utc>) -> Result<St
             path: path.clone(),
             message,
         })?;
+        // Checked whole before anything is used: a bad value stops the start.
+        store.validate().map_err(|e| ServerError::State {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
         store.advance(now, chrono::TimeDelta::zero(), &config.policy);
         tracing::info!(path = %path.display(), "state loaded");
         return Ok(store);

@@ -3,7 +3,7 @@
 //! awaits. Time-driven effects are applied by [`Store::advance`] before any
 //! read, so every request sees what happened before its instant.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::{OperationDto, SubscriptionDto};
 use crate::domain::{self, OperationStatus, Policy, Subscription};
 
-use super::tenants::Portal;
+use super::tenants::{self, Portal, TenantsError};
 
 /// Format marker of the state file.
 const STATE_FORMAT: u32 = 1;
@@ -232,6 +232,138 @@ impl Store {
         Ok(store)
     }
 
+    /// Check a loaded state file with the tenants file's rules
+    /// ([`tenants::check_subscription`], [`tenants::check_user`]) and that
+    /// every reference points at something that exists. The first problem
+    /// is returned with its path in the file, e.g.
+    /// `subs["sub-bs"].sub.quantity: 400 is outside min..max (1..300)`.
+    pub fn validate(&self) -> Result<(), TenantsError> {
+        let bad = |path: String, message: String| TenantsError::Field { path, message };
+        let mut tenant_ids = HashSet::new();
+        for (i, t) in self.tenants.iter().enumerate() {
+            let path = format!("tenants[{i}]");
+            tenants::check_id(&t.id, &format!("{path}.id"))?;
+            tenants::check_text(&t.name, &format!("{path}.name"))?;
+            if !tenant_ids.insert(t.id.as_str()) {
+                return Err(bad(
+                    format!("{path}.id"),
+                    format!("duplicate tenant id {:?}", t.id),
+                ));
+            }
+            let mut service_ids = HashSet::new();
+            for (j, svc) in t.services.iter().enumerate() {
+                let path = format!("{path}.services[{j}]");
+                tenants::check_id(&svc.id, &format!("{path}.id"))?;
+                tenants::check_text(&svc.name, &format!("{path}.name"))?;
+                if !service_ids.insert(svc.id.as_str()) {
+                    return Err(bad(
+                        format!("{path}.id"),
+                        format!("duplicate service id {:?} in this tenant", svc.id),
+                    ));
+                }
+                for (k, id) in svc.subscriptions.iter().enumerate() {
+                    let listed = self.subs.get(id);
+                    if listed.is_none_or(|r| r.tenant != t.id || r.service_id != svc.id) {
+                        return Err(bad(
+                            format!("{path}.subscriptions[{k}]"),
+                            format!("{id:?} is not a subscription of this service in \"subs\""),
+                        ));
+                    }
+                }
+            }
+        }
+        for (key, u) in &self.users {
+            let path = format!("users[{key:?}]");
+            if *key != u.username {
+                return Err(bad(
+                    format!("{path}.username"),
+                    format!("{:?} differs from its key", u.username),
+                ));
+            }
+            if !tenant_ids.contains(u.tenant.as_str()) {
+                return Err(bad(
+                    format!("{path}.tenant"),
+                    format!("unknown tenant {:?}", u.tenant),
+                ));
+            }
+            tenants::check_user(
+                &u.username,
+                &u.display_name,
+                &u.password_hash,
+                u.totp_secret.as_deref(),
+                &path,
+            )?;
+        }
+        for (key, rec) in &self.subs {
+            let path = format!("subs[{key:?}]");
+            if *key != rec.sub.id {
+                return Err(bad(
+                    format!("{path}.sub.id"),
+                    format!("{:?} differs from its key", rec.sub.id),
+                ));
+            }
+            let listed = self
+                .tenant(&rec.tenant)
+                .and_then(|t| t.services.iter().find(|s| s.id == rec.service_id))
+                .is_some_and(|s| s.subscriptions.contains(key));
+            if !listed {
+                return Err(bad(
+                    format!("{path}.service_id"),
+                    format!(
+                        "service {:?} of tenant {:?} does not list this subscription",
+                        rec.service_id, rec.tenant
+                    ),
+                ));
+            }
+            tenants::check_subscription(&rec.sub, &format!("{path}.sub"))?;
+            if let Some(p) = &rec.sub.pending_operation
+                && self
+                    .operations
+                    .get(&p.id)
+                    .is_none_or(|op| op.subscription_id != *key)
+            {
+                return Err(bad(
+                    format!("{path}.sub.pending_operation.id"),
+                    format!("unknown operation {:?} for this subscription", p.id),
+                ));
+            }
+        }
+        for (key, op) in &self.operations {
+            let path = format!("operations[{key:?}]");
+            if *key != op.id {
+                return Err(bad(
+                    format!("{path}.id"),
+                    format!("{:?} differs from its key", op.id),
+                ));
+            }
+            if self.sub_of(&op.tenant, &op.subscription_id).is_none() {
+                return Err(bad(
+                    format!("{path}.subscription_id"),
+                    format!(
+                        "unknown subscription {:?} of tenant {:?}",
+                        op.subscription_id, op.tenant
+                    ),
+                ));
+            }
+        }
+        for (key, session) in &self.sessions {
+            if self
+                .users
+                .get(&session.username)
+                .is_none_or(|u| u.tenant != session.tenant)
+            {
+                return Err(bad(
+                    format!("sessions[{key:?}].username"),
+                    format!(
+                        "unknown user {:?} of tenant {:?}",
+                        session.username, session.tenant
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Revoke every session of a token family and forget its rotated
     /// refresh tokens. Returns how many sessions ended.
     pub fn revoke_family(&mut self, family: &str) -> usize {
@@ -437,6 +569,73 @@ mod tests {
         assert_eq!(back.subs.len(), store.subs.len());
         assert_eq!(back.subs["sub-bs"].sub, store.subs["sub-bs"].sub);
         assert!(back.users["demo"].totp_secret.is_none());
+    }
+
+    #[test]
+    fn states_the_server_writes_are_valid_and_bad_values_are_named() {
+        let policy = Policy::default();
+        let now = at("2026-11-25T15:00:00Z");
+        let today = policy.today(now);
+        let mut portal = tenants::parse(tenants::DEMO_JSON, today).unwrap();
+        tenants::add_generated(&mut portal, 300, today);
+        let mut store = Store::from_portal(portal, now, &policy);
+        store.validate().unwrap();
+        // Two years of renewals later (scheduled changes applied, terms
+        // rolled, subscriptions without auto-renew expired): still valid.
+        store.advance(at("2028-11-25T15:00:00Z"), TimeDelta::zero(), &policy);
+        store.validate().unwrap();
+        let json = serde_json::to_vec(&store).unwrap();
+        Store::from_json(&json).unwrap().validate().unwrap();
+
+        let fault = |f: &dyn Fn(&mut Store)| {
+            let mut s = Store::from_json(&json).unwrap();
+            f(&mut s);
+            match s.validate() {
+                Err(TenantsError::Field { path, .. }) => path,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(
+            fault(&|s| s.subs.get_mut("sub-bs").unwrap().sub.quantity = 100_000),
+            "subs[\"sub-bs\"].sub.quantity"
+        );
+        assert_eq!(
+            fault(&|s| s.subs.get_mut("sub-bs").unwrap().sub.min = 400),
+            "subs[\"sub-bs\"].sub.min"
+        );
+        assert_eq!(
+            fault(&|s| s.subs.get_mut("sub-bs").unwrap().sub.anchor_day = 0),
+            "subs[\"sub-bs\"].sub.anchor_day"
+        );
+        assert_eq!(
+            fault(&|s| {
+                let r = s.subs.get_mut("sub-bs").unwrap();
+                r.sub.renewal_date = r.sub.term_start;
+            }),
+            "subs[\"sub-bs\"].sub.renewal_date"
+        );
+        assert_eq!(
+            fault(&|s| s.tenants[0].services[0]
+                .subscriptions
+                .insert(0, "nope".into())),
+            "tenants[0].services[0].subscriptions[0]"
+        );
+        assert_eq!(
+            fault(&|s| {
+                for svc in &mut s.tenants[0].services {
+                    svc.subscriptions.retain(|id| id != "sub-bs");
+                }
+            }),
+            "subs[\"sub-bs\"].service_id"
+        );
+        assert_eq!(
+            fault(&|s| s.users.get_mut("demo").unwrap().password_hash = "plain".into()),
+            "users[\"demo\"].password_hash"
+        );
+        assert_eq!(
+            fault(&|s| s.users.get_mut("demo").unwrap().tenant = "nobody".into()),
+            "users[\"demo\"].tenant"
+        );
     }
 
     #[test]
