@@ -239,39 +239,7 @@ impl Store {
     /// `subs["sub-bs"].sub.quantity: 400 is outside min..max (1..300)`.
     pub fn validate(&self) -> Result<(), TenantsError> {
         let bad = |path: String, message: String| TenantsError::Field { path, message };
-        let mut tenant_ids = HashSet::new();
-        for (i, t) in self.tenants.iter().enumerate() {
-            let path = format!("tenants[{i}]");
-            tenants::check_id(&t.id, &format!("{path}.id"))?;
-            tenants::check_text(&t.name, &format!("{path}.name"))?;
-            if !tenant_ids.insert(t.id.as_str()) {
-                return Err(bad(
-                    format!("{path}.id"),
-                    format!("duplicate tenant id {:?}", t.id),
-                ));
-            }
-            let mut service_ids = HashSet::new();
-            for (j, svc) in t.services.iter().enumerate() {
-                let path = format!("{path}.services[{j}]");
-                tenants::check_id(&svc.id, &format!("{path}.id"))?;
-                tenants::check_text(&svc.name, &format!("{path}.name"))?;
-                if !service_ids.insert(svc.id.as_str()) {
-                    return Err(bad(
-                        format!("{path}.id"),
-                        format!("duplicate service id {:?} in this tenant", svc.id),
-                    ));
-                }
-                for (k, id) in svc.subscriptions.iter().enumerate() {
-                    let listed = self.subs.get(id);
-                    if listed.is_none_or(|r| r.tenant != t.id || r.service_id != svc.id) {
-                        return Err(bad(
-                            format!("{path}.subscriptions[{k}]"),
-                            format!("{id:?} is not a subscription of this service in \"subs\""),
-                        ));
-                    }
-                }
-            }
-        }
+        let (tenant_ids, listed) = self.validate_tenants()?;
         for (key, u) in &self.users {
             let path = format!("users[{key:?}]");
             if *key != u.username {
@@ -302,11 +270,8 @@ impl Store {
                     format!("{:?} differs from its key", rec.sub.id),
                 ));
             }
-            let listed = self
-                .tenant(&rec.tenant)
-                .and_then(|t| t.services.iter().find(|s| s.id == rec.service_id))
-                .is_some_and(|s| s.subscriptions.contains(key));
-            if !listed {
+            // Listed services were matched against `rec` above.
+            if !listed.contains(key.as_str()) {
                 return Err(bad(
                     format!("{path}.service_id"),
                     format!(
@@ -362,6 +327,52 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// Tenants and services of [`Store::validate`]: returns the tenant ids
+    /// and the subscriptions the services list.
+    fn validate_tenants(&self) -> Result<(HashSet<&str>, HashSet<&str>), TenantsError> {
+        let bad = |path: String, message: String| TenantsError::Field { path, message };
+        let mut tenant_ids = HashSet::new();
+        // Subscriptions listed by a service (each at most once).
+        let mut listed: HashSet<&str> = HashSet::with_capacity(self.subs.len());
+        for (i, t) in self.tenants.iter().enumerate() {
+            let path = format!("tenants[{i}]");
+            tenants::check_id(&t.id, &format!("{path}.id"))?;
+            tenants::check_text(&t.name, &format!("{path}.name"))?;
+            if !tenant_ids.insert(t.id.as_str()) {
+                return Err(bad(
+                    format!("{path}.id"),
+                    format!("duplicate tenant id {:?}", t.id),
+                ));
+            }
+            let mut service_ids = HashSet::new();
+            for (j, svc) in t.services.iter().enumerate() {
+                let path = format!("{path}.services[{j}]");
+                tenants::check_id(&svc.id, &format!("{path}.id"))?;
+                tenants::check_text(&svc.name, &format!("{path}.name"))?;
+                if !service_ids.insert(svc.id.as_str()) {
+                    return Err(bad(
+                        format!("{path}.id"),
+                        format!("duplicate service id {:?} in this tenant", svc.id),
+                    ));
+                }
+                for (k, id) in svc.subscriptions.iter().enumerate() {
+                    let rec = self.subs.get(id);
+                    if rec.is_none_or(|r| r.tenant != t.id || r.service_id != svc.id)
+                        || !listed.insert(id.as_str())
+                    {
+                        return Err(bad(
+                            format!("{path}.subscriptions[{k}]"),
+                            format!(
+                                "{id:?} is not a subscription of this service in \"subs\" (or is listed twice)"
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok((tenant_ids, listed))
     }
 
     /// Revoke every session of a token family and forget its rotated
