@@ -12,6 +12,7 @@
 #   benches/enumeration.sh            # builds the release binary if needed
 #   NO_BUILD=1 benches/enumeration.sh # use target/release/licencias as it is
 #   TRIES=45 benches/enumeration.sh   # more tries (at most 49: 100 wrong logins per address a minute)
+#   STATE=1 benches/enumeration.sh    # with --state (every failure writes the state file)
 #
 # Needs: python3 (standard library only).
 set -euo pipefail
@@ -46,7 +47,9 @@ for i in range(tries):
 json.dump(data, sys.stdout)
 EOF
 
-"$BIN" serve --listen 127.0.0.1:0 --tenants "$WORK/tenants.json" > "$WORK/out" 2> "$WORK/err" &
+STATE_ARGS=()
+if [[ -n "${STATE:-}" ]]; then STATE_ARGS=(--state "$WORK/state.json"); fi
+"$BIN" serve --listen 127.0.0.1:0 --tenants "$WORK/tenants.json" "${STATE_ARGS[@]}" > "$WORK/out" 2> "$WORK/err" &
 SERVER_PID=$!
 for _ in $(seq 1 100); do
   grep -q '^listening on ' "$WORK/out" 2>/dev/null && break
@@ -57,7 +60,7 @@ BASE="$(sed -n 's/^listening on //p' "$WORK/out" | head -n1)"
 
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "binary: $BIN, commit $(git rev-parse --short HEAD), server $BASE"
+echo "binary: $BIN, commit $(git rev-parse --short HEAD), server $BASE${STATE:+, with --state}"
 python3 - "$BASE" "$TRIES" <<'EOF'
 import http.client, json, statistics, sys, time, uuid, urllib.parse
 base, tries = sys.argv[1], int(sys.argv[2])
