@@ -2,12 +2,15 @@
 //! indicator, text fields, layout helpers. All pure: they read the model and
 //! draw into the frame's buffer.
 
+use std::borrow::Cow;
+
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Widget, Wrap};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::app::keymap::{self, Context};
 use crate::app::{Action, Model, Screen, StoreKind, TextField, ToastLevel};
@@ -68,8 +71,9 @@ pub fn text_width(text: &str) -> usize {
 
 /// Draw `line` in the first row of `area`, as rendering the `Line` widget
 /// there would (its style over the row, then its spans, aligned), through
-/// [`put_str`].
-pub fn draw_line(buf: &mut Buffer, area: Rect, line: &Line) {
+/// [`put_str`]. A left-aligned line too wide for the row is cut and ends
+/// with `ellipsis`.
+pub fn draw_line(buf: &mut Buffer, area: Rect, line: &Line, ellipsis: &str) {
     let area = area.intersection(buf.area);
     if area.is_empty() {
         return;
@@ -93,6 +97,10 @@ pub fn draw_line(buf: &mut Buffer, area: Rect, line: &Line) {
     let mut x = area
         .x
         .saturating_add(u16::try_from(indent).unwrap_or(u16::MAX));
+    if line_width > usize::from(area.width) {
+        draw_cut_spans(buf, area, x, line, ellipsis);
+        return;
+    }
     for span in &line.spans {
         if x >= area.right() {
             break;
@@ -101,20 +109,119 @@ pub fn draw_line(buf: &mut Buffer, area: Rect, line: &Line) {
     }
 }
 
-/// Cut `s` to `width` columns (by chars; our texts are single-width),
-/// ending with an ellipsis when cut.
-pub fn truncate(s: &str, width: usize, theme: &Theme) -> String {
-    let n = s.chars().count();
-    if n <= width {
-        return s.to_string();
+/// The spans of a line wider than `area`, from `x`: whole while they fit
+/// before the room the ellipsis needs, then the start of the span that does
+/// not fit and the ellipsis in its style.
+fn draw_cut_spans(buf: &mut Buffer, area: Rect, mut x: u16, line: &Line, ellipsis: &str) {
+    let width = usize::from(area.right().saturating_sub(x));
+    let ell_w = text_width(ellipsis);
+    let mut room = width.saturating_sub(ell_w);
+    for span in &line.spans {
+        let w = text_width(&span.content);
+        if w <= room {
+            x = put_str(buf, x, area.y, area.right() - x, &span.content, span.style);
+            room -= w;
+            continue;
+        }
+        let start = cut_prefix(&span.content, room);
+        x = put_str(buf, x, area.y, area.right() - x, &start, span.style);
+        let ell = cut_prefix(ellipsis, usize::from(area.right().saturating_sub(x)));
+        put_str(buf, x, area.y, area.right() - x, &ell, span.style);
+        return;
     }
-    let ell = theme.ellipsis();
-    let keep = width.saturating_sub(ell.chars().count());
-    let mut out: String = s.chars().take(keep).collect();
-    if width >= ell.chars().count() {
-        out.push_str(ell);
+}
+
+/// Columns a character takes on screen (control characters none: they are
+/// never drawn).
+fn char_width(c: char) -> usize {
+    if c.is_control() {
+        0
+    } else {
+        UnicodeWidthChar::width(c).unwrap_or(0)
+    }
+}
+
+/// The longest start of `s` that takes at most `room` columns, control
+/// characters left out. A wide character that does not fit whole is left
+/// out whole (never split).
+fn cut_prefix(s: &str, room: usize) -> String {
+    let mut out = String::with_capacity(room.min(s.len()));
+    let mut used = 0usize;
+    for c in s.chars() {
+        let w = char_width(c);
+        if used + w > room {
+            break;
+        }
+        if c.is_control() {
+            continue;
+        }
+        used += w;
+        out.push(c);
+    }
+    // Measured as a whole string, a sequence can take more than its chars
+    // one by one (emoji with a variation selector): drop from the end.
+    while UnicodeWidthStr::width(out.as_str()) > room {
+        out.pop();
     }
     out
+}
+
+/// `s` cut to at most `width` columns, ending with `ellipsis` (`…`, or `...`
+/// in ASCII mode) when it is cut; borrowed, with no work beyond measuring
+/// it, when it fits. Too narrow even for the whole ellipsis, it gets as much
+/// of the ellipsis as fits.
+pub fn fit_width<'a>(s: &'a str, width: usize, ellipsis: &str) -> Cow<'a, str> {
+    if text_width(s) <= width {
+        return Cow::Borrowed(s);
+    }
+    let ell_w = text_width(ellipsis);
+    if width < ell_w {
+        return Cow::Owned(cut_prefix(ellipsis, width));
+    }
+    let mut out = cut_prefix(s, width - ell_w);
+    out.push_str(ellipsis);
+    Cow::Owned(out)
+}
+
+/// [`fit_width`] with the theme's ellipsis, owned.
+pub fn truncate(s: &str, width: usize, theme: &Theme) -> String {
+    fit_width(s, width, theme.ellipsis()).into_owned()
+}
+
+/// [`put_str`] for a column of `max` cells: a text too wide for it is cut
+/// and ends with `ellipsis`.
+pub fn put_cut(
+    buf: &mut Buffer,
+    x: u16,
+    y: u16,
+    max: u16,
+    text: &str,
+    style: Style,
+    ellipsis: &str,
+) -> u16 {
+    put_str(
+        buf,
+        x,
+        y,
+        max,
+        &fit_width(text, usize::from(max), ellipsis),
+        style,
+    )
+}
+
+/// The title of a bordered screen, ` What — name `, that fits on the top
+/// border of an `area_width`-wide block: the name is cut (with the
+/// ellipsis) first, the whole title only when even the name's first
+/// character would not fit.
+pub fn screen_title(theme: &Theme, what: &str, name: &str, area_width: u16) -> String {
+    let room = usize::from(area_width.saturating_sub(2));
+    let fixed = text_width(&theme.screen_title(what, ""));
+    let ell_w = text_width(theme.ellipsis());
+    if fixed + ell_w.max(1) <= room {
+        let name = fit_width(name, room - fixed, theme.ellipsis());
+        return theme.screen_title(what, &name);
+    }
+    truncate(&theme.screen_title(what, name), room, theme)
 }
 
 /// One-line key hints of a context: `Enter open  / filter  ? help`. Keys
@@ -227,11 +334,11 @@ pub fn status_bar(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, fra
         String::new()
     };
     let width = usize::from(area.width);
-    let right_w = right.chars().count();
+    let right_w = text_width(&right);
     let room = width.saturating_sub(right_w + 1);
     let joined_w = |parts: &[(String, u8)]| -> usize {
-        parts.iter().map(|(s, _)| s.chars().count()).sum::<usize>()
-            + sep.chars().count() * parts.len().saturating_sub(1)
+        parts.iter().map(|(s, _)| text_width(s)).sum::<usize>()
+            + text_width(sep) * parts.len().saturating_sub(1)
     };
     while parts.len() > 1 && joined_w(&parts) > room {
         let lowest = parts
@@ -247,7 +354,7 @@ pub fn status_bar(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, fra
         .collect::<Vec<_>>()
         .join(sep);
     let left = truncate(&left, room, theme);
-    let pad = width.saturating_sub(left.chars().count() + right_w);
+    let pad = width.saturating_sub(text_width(&left) + right_w);
     let line = Line::from(vec![
         Span::raw(left),
         Span::raw(" ".repeat(pad)),
@@ -255,7 +362,7 @@ pub fn status_bar(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, fra
     ]);
     let buf = frame.buffer_mut();
     buf.set_style(area.intersection(buf.area), theme.status_bar());
-    draw_line(buf, area, &line);
+    draw_line(buf, area, &line, theme.ellipsis());
 }
 
 /// Toasts, newest at the bottom, in the top-right corner of `area`.
@@ -628,6 +735,87 @@ mod tests {
         assert_eq!(truncate("abcdef", 5, &ascii), "ab...");
         assert_eq!(wrapped_height("one two three", 7), 2);
         assert_eq!(wrapped_height("one\ntwo", 20), 2);
+    }
+
+    #[test]
+    fn a_cut_text_ends_with_the_ellipsis() {
+        let name = "Microsoft 365 Business Premium #1000";
+        assert_eq!(fit_width(name, 40, "…"), name);
+        assert!(matches!(fit_width(name, 40, "…"), Cow::Borrowed(_)));
+        assert_eq!(fit_width(name, 31, "…"), "Microsoft 365 Business Premium…");
+        assert_eq!(
+            fit_width(name, 31, "..."),
+            "Microsoft 365 Business Premi..."
+        );
+        // Exactly as wide as the column: not cut.
+        assert_eq!(fit_width("abc", 3, "…"), "abc");
+        assert_eq!(fit_width("abcd", 3, "…"), "ab…");
+        // Too narrow for the ellipsis itself: as much of it as fits.
+        assert_eq!(fit_width("abcdef", 2, "..."), "..");
+        assert_eq!(fit_width("abcdef", 0, "…"), "");
+        // Control characters are never kept.
+        assert_eq!(fit_width("a\u{1b}bcdef", 4, "…"), "abc…");
+    }
+
+    #[test]
+    fn a_wide_character_is_never_split() {
+        // Each ideograph takes two columns.
+        assert_eq!(text_width("日本語テキスト"), 14);
+        assert_eq!(fit_width("日本語テキスト", 6, "…"), "日本…");
+        assert_eq!(fit_width("日本語テキスト", 7, "…"), "日本語…");
+        assert_eq!(fit_width("日本語テキスト", 7, "..."), "日本...");
+        assert_eq!(fit_width("ab日本", 4, "…"), "ab…");
+        assert_eq!(fit_width("Señor Ñandú über", 8, "…"), "Señor Ñ…");
+    }
+
+    #[test]
+    fn a_line_too_wide_for_its_row_ends_with_the_ellipsis() {
+        let row10 = Rect::new(0, 0, 10, 1);
+        let mut buf = Buffer::empty(row10);
+        let line = Line::from(vec![Span::raw("Services"), Span::raw(" · sorted")]);
+        draw_line(&mut buf, row10, &line, "…");
+        let row: String = (0..10).map(|x| buf[(x, 0)].symbol().to_string()).collect();
+        assert_eq!(row, "Services …");
+        let mut buf = Buffer::empty(row10);
+        draw_line(&mut buf, row10, &line, "...");
+        let row: String = (0..10).map(|x| buf[(x, 0)].symbol().to_string()).collect();
+        assert_eq!(row, "Service...");
+        // A line that fits is drawn whole, with no ellipsis.
+        let row17 = Rect::new(0, 0, 17, 1);
+        let mut buf = Buffer::empty(row17);
+        draw_line(&mut buf, row17, &line, "…");
+        let row: String = (0..17).map(|x| buf[(x, 0)].symbol().to_string()).collect();
+        assert_eq!(row, "Services · sorted");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fit_width_fits_and_keeps_a_prefix(
+            s in "[a-zA-Z0-9 #ñü日本語\u{1b}\u{301}]{0,40}",
+            width in 0usize..45,
+            ascii in proptest::bool::ANY,
+        ) {
+            let ell = if ascii { "..." } else { "…" };
+            let out = fit_width(&s, width, ell);
+            proptest::prop_assert!(text_width(&out) <= width);
+            if text_width(&s) <= width {
+                proptest::prop_assert_eq!(out.as_ref(), s.as_str());
+            } else if width >= text_width(ell) {
+                let kept = out.strip_suffix(ell);
+                proptest::prop_assert!(kept.is_some());
+                let kept = kept.unwrap_or_default();
+                let clean: String = s.chars().filter(|c| !c.is_control()).collect();
+                proptest::prop_assert!(clean.starts_with(kept));
+                // Nothing more would have fitted: the next character is
+                // wider than what is left (it is never split).
+                let next = clean[kept.len()..].chars().next();
+                if let Some(c) = next {
+                    proptest::prop_assert!(
+                        text_width(kept) + char_width(c) + text_width(ell) > width
+                    );
+                }
+            }
+        }
     }
 
     #[test]
