@@ -1115,3 +1115,67 @@ fn review_with_every_warning_keeps_confirm_on_screen_at_80x24() {
     assert!(s.contains("connection reset"), "{s}");
     snap!("wizard_review_error_es_80x24", s);
 }
+
+// ------------------------------------------------------------------ polish (issue 10)
+
+/// The frame a bordered screen draws around the main area (all but the
+/// hints row and the status bar) is whole: corners, sides, bottom edge.
+fn assert_frame_whole(s: &str, what: &str) {
+    let rows: Vec<Vec<char>> = s
+        .lines()
+        .map(|l| l.trim_matches('"').chars().collect())
+        .collect();
+    let main = &rows[..rows.len() - 2];
+    let last = main.len() - 1;
+    for (y, row) in main.iter().enumerate() {
+        let (first, end) = (row[0], row[row.len() - 1]);
+        let want = match y {
+            0 => ('╭', '╮'),
+            y if y == last => ('╰', '╯'),
+            _ => ('│', '│'),
+        };
+        assert_eq!((first, end), want, "{what}, row {y}\n{s}");
+    }
+    assert!(
+        main[last][1..main[last].len() - 1]
+            .iter()
+            .all(|&c| c == '─'),
+        "{what}, bottom edge\n{s}"
+    );
+}
+
+#[test]
+fn a_toast_never_covers_the_frame_border() {
+    for lang in [Lang::En, Lang::Es] {
+        let (mut d, id) = confirmed_increase(lang);
+        let op = OperationDto {
+            id: "op-1".into(),
+            subscription_id: "sub-bs".into(),
+            status: OperationStatus::Succeeded,
+            target_quantity: 12,
+            submitted_at: at("2026-11-27T14:58:00Z"),
+            completed_at: Some(at("2026-11-27T15:00:00Z")),
+        };
+        d.send(Msg::ChangeSubmitted {
+            id,
+            result: Ok(ChangeOutcome::Accepted(op.clone())),
+        });
+        d.send(Msg::OperationFinished {
+            operation_id: "op-1".into(),
+            result: Ok(op),
+            now: at(NOW),
+        });
+        assert!(!d.model.toasts.is_empty(), "the change ends with a toast");
+        for (w, h) in [(40, 10), (60, 16), (80, 24), (100, 32), (120, 40)] {
+            let s = d.snap(w, h);
+            assert!(s.contains("12"), "{lang:?} {w}x{h}: toast drawn\n{s}");
+            assert_frame_whole(&s, &format!("wizard done {lang:?} {w}x{h}"));
+        }
+        // Back on the subscription (its own frame), the toast is still up.
+        d.code(KeyCode::Esc);
+        for (w, h) in [(40, 10), (80, 24), (120, 40)] {
+            let s = d.snap(w, h);
+            assert_frame_whole(&s, &format!("detail {lang:?} {w}x{h}"));
+        }
+    }
+}

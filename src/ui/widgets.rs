@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Alignment, Rect};
+use ratatui::layout::{Alignment, Margin, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Widget, Wrap};
@@ -365,8 +365,11 @@ pub fn status_bar(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, fra
     draw_line(buf, area, &line, theme.ellipsis());
 }
 
-/// Toasts, newest at the bottom, in the top-right corner of `area`.
+/// Toasts, newest at the bottom, in the bottom-right corner of `area`,
+/// inside the frame a screen draws around `area` (one cell in from every
+/// edge), so they never cover its border.
 pub fn toasts(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let area = area.inner(Margin::new(1, 1));
     if model.toasts.is_empty() || area.height < 3 {
         return;
     }
