@@ -1179,3 +1179,90 @@ fn a_toast_never_covers_the_frame_border() {
         }
     }
 }
+
+/// A listing like `licencias demo --scale 1000`: one plan name numbered
+/// 1 to `n` (no zero padding), plus the demo tenant's own.
+fn scaled(n: usize) -> Vec<ServiceDto> {
+    let mut out = services();
+    let template = out[0].subscriptions[0].clone();
+    out.push(ServiceDto {
+        id: "svc-scale".into(),
+        name: "Generated".into(),
+        subscriptions: (1..=n)
+            .map(|i| {
+                let mut row = template.clone();
+                row.id = format!("gen-{i}");
+                row.name = format!("Microsoft 365 Business Premium #{i}");
+                row
+            })
+            .collect(),
+    });
+    out
+}
+
+#[test]
+fn a_scaled_list_cuts_long_names_with_an_ellipsis_in_natural_order() {
+    for (ascii, tag, ell) in [(false, "", "…"), (true, "_ascii", "...")] {
+        let mut d = Driver::new(Lang::En, ascii, true, false);
+        let id = d.verified_as(Driver::demo_user());
+        d.send(Msg::ServicesLoaded {
+            id,
+            result: Ok(scaled(1000)),
+        });
+        // Down to #9, #10, #11 ... : the numbers in order, each name cut
+        // with an ellipsis in the 80-column table, so #1, #10 and #100 no
+        // longer look the same.
+        for _ in 0..8 {
+            d.key(Key::ch('j'));
+        }
+        let s = d.snap(80, 24);
+        let premium: Vec<&str> = s
+            .lines()
+            .filter(|l| l.contains("Microsoft 365 Business"))
+            .collect();
+        assert!(
+            premium.iter().all(|l| l.contains(ell)),
+            "every generated name is cut\n{s}"
+        );
+        snap!(format!("services_scaled_cut{tag}_en_80x24"), s);
+        // Wide enough, nothing is cut, and the numbers read in order.
+        let s = d.snap(150, 40);
+        assert!(!s.contains(ell), "{s}");
+        let at = |n: &str| s.find(&format!("Premium #{n} ")).unwrap_or(usize::MAX);
+        assert!(
+            at("1") < at("2") && at("2") < at("9") && at("9") < at("10") && at("10") < at("11"),
+            "#1, #2, #9, #10, #11 in that order\n{s}"
+        );
+        assert!(at("11") < usize::MAX, "{s}");
+    }
+}
+
+#[test]
+fn more_seats_assigned_than_licences_is_said_plainly() {
+    for (lang, tag) in [(Lang::En, "en"), (Lang::Es, "es")] {
+        let mut d = Driver::new(lang, false, true, false);
+        d.signed_in();
+        d.open("sub-bs");
+        // After a decrease to 8, the portal still counts 9 seats assigned.
+        d.key(Key::ch('r'));
+        let id = d.find(|e| match e {
+            Effect::LoadSubscription { id, .. } => Some(*id),
+            _ => None,
+        });
+        let mut sub = detail("sub-bs");
+        sub.quantity = 8;
+        sub.assigned = Some(9);
+        d.send(Msg::SubscriptionLoaded {
+            id,
+            subscription_id: "sub-bs".into(),
+            result: Ok(sub),
+        });
+        let s = d.snap(80, 24);
+        let want = match lang {
+            Lang::En => "9 assigned, 1 more than the 8 licences",
+            Lang::Es => "9 asignadas, 1 más que las 8 licencias",
+        };
+        assert!(s.contains(want), "{s}");
+        snap!(format!("detail_over_assigned_{tag}_80x24"), s);
+    }
+}
