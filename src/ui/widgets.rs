@@ -183,6 +183,30 @@ pub fn fit_width<'a>(s: &'a str, width: usize, ellipsis: &str) -> Cow<'a, str> {
     Cow::Owned(out)
 }
 
+/// `line` cut to `width` columns, ending with `ellipsis` in the style of
+/// the span it cuts, for a line drawn by a `Paragraph` with no wrapping.
+pub fn cut_line(line: Line<'static>, width: usize, ellipsis: &str) -> Line<'static> {
+    if line.width() <= width {
+        return line;
+    }
+    let ell_w = text_width(ellipsis);
+    let mut room = width.saturating_sub(ell_w);
+    let mut spans = Vec::with_capacity(line.spans.len());
+    for span in line.spans {
+        let w = text_width(&span.content);
+        if w <= room {
+            room -= w;
+            spans.push(span);
+            continue;
+        }
+        let mut start = cut_prefix(&span.content, room);
+        start.push_str(&cut_prefix(ellipsis, width.min(ell_w)));
+        spans.push(Span::styled(start, span.style));
+        break;
+    }
+    Line { spans, ..line }
+}
+
 /// [`fit_width`] with the theme's ellipsis, owned.
 pub fn truncate(s: &str, width: usize, theme: &Theme) -> String {
     fit_width(s, width, theme.ellipsis()).into_owned()
@@ -457,6 +481,12 @@ pub fn help_overlay(ctx: Context, t: &dyn Catalog, theme: &Theme, area: Rect, fr
         .collect();
     lines.push(Line::raw(""));
     lines.push(Line::styled(t.label(Label::HelpFooter), theme.dim()));
+    // Too wide for the screen, a row is cut with an ellipsis.
+    let room = usize::from(area.width.saturating_sub(4));
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|l| cut_line(l, room, theme.ellipsis()))
+        .collect();
     let text_w = lines.iter().map(Line::width).max().unwrap_or(20);
     let w = u16::try_from(text_w + 4).unwrap_or(u16::MAX);
     let h = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
@@ -789,6 +819,23 @@ mod tests {
         draw_line(&mut buf, row17, &line, "…");
         let row: String = (0..17).map(|x| buf[(x, 0)].symbol().to_string()).collect();
         assert_eq!(row, "Services · sorted");
+    }
+
+    #[test]
+    fn a_paragraph_line_is_cut_with_the_ellipsis_in_its_span_style() {
+        let line = Line::from(vec![
+            Span::styled("Ctrl-C", Style::new().bold()),
+            Span::raw("  "),
+            Span::raw("quit from anywhere"),
+        ]);
+        let cut = cut_line(line.clone(), 14, "…");
+        assert_eq!(cut.to_string(), "Ctrl-C  quit …");
+        assert_eq!(cut.width(), 14);
+        assert_eq!(cut.spans.len(), 3);
+        let cut = cut_line(line.clone(), 6, "...");
+        assert_eq!(cut.to_string(), "Ctr...");
+        assert_eq!(cut.spans[0].style, Style::new().bold());
+        assert_eq!(cut_line(line.clone(), 26, "…"), line);
     }
 
     proptest::proptest! {
