@@ -1266,3 +1266,18 @@ fn more_seats_assigned_than_licences_is_said_plainly() {
         snap!(format!("detail_over_assigned_{tag}_80x24"), s);
     }
 }
+
+#[test]
+fn the_filter_hint_stops_before_the_count() {
+    let mut d = Driver::new(Lang::Es, false, true, false);
+    d.signed_in();
+    d.key(Key::ch('/'));
+    d.typed("micro");
+    let s = d.snap(80, 24);
+    let bar = s.lines().nth(1).unwrap_or_default();
+    assert!(
+        bar.ends_with("Esc … 4 de 6\""),
+        "hint cut, a space, the count\n{s}"
+    );
+    snap!("services_filter_hint_cut_es_80x24", s);
+}

@@ -86,8 +86,18 @@ pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: 
             theme.dim(),
         ));
     }
-    draw_line(frame.buffer_mut(), filter_area, &fl, theme.ellipsis());
-    let count_w = u16::try_from(count.chars().count()).unwrap_or(0);
+    let count_w = u16::try_from(text_width(&count)).unwrap_or(0);
+    // The filter line stops a space before the count (cut with the
+    // ellipsis when the hint is longer than that).
+    let fl_area = if count_w < area.width {
+        Rect {
+            width: area.width - count_w - 1,
+            ..filter_area
+        }
+    } else {
+        filter_area
+    };
+    draw_line(frame.buffer_mut(), fl_area, &fl, theme.ellipsis());
     if count_w < area.width {
         draw_line(
             frame.buffer_mut(),
