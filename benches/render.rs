@@ -266,5 +266,23 @@ fn bench_filter(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_render, bench_filter);
+fn bench_sort(c: &mut Criterion) {
+    // `s` three times: the whole list sorted by renewal date, by window,
+    // then by name again (natural order: numbers in names by value, and
+    // the tie-break of the other two).
+    let mut g = c.benchmark_group("sort_cycle_three_sorts");
+    for n in SIZES {
+        let mut m = model(n);
+        g.bench_function(BenchmarkId::from_parameter(n), |b| {
+            b.iter(|| {
+                for _ in 0..3 {
+                    key(&mut m, Key::ch('s'));
+                }
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench_render, bench_filter, bench_sort);
 criterion_main!(benches);

@@ -3,7 +3,7 @@
 use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 
-use super::{Catalog, Label, Lang};
+use super::{Catalog, Label, Lang, hours_minutes};
 use crate::app::{Failure, LoginReason, ToastMsg, TotalOffer, WizardError};
 use crate::domain::{
     Billing, Effective, EntryError, OperationStatus, Quantity, Refusal, Removable, Sign, Status,
@@ -415,11 +415,7 @@ impl Catalog for En {
     }
 
     fn session_left(&self, secs: u64) -> String {
-        if secs >= 3600 {
-            format!("session: {} h", secs / 3600)
-        } else {
-            format!("session: {} min", secs.div_ceil(60))
-        }
+        format!("session: {}", hours_minutes(secs))
     }
 
     fn demo_credentials(&self, username: &str, password: &str) -> String {
@@ -472,7 +468,15 @@ impl Catalog for En {
     }
 
     fn assigned(&self, assigned: Quantity, total: Quantity) -> String {
-        format!("{assigned} of {total} licences assigned to users")
+        if assigned > total {
+            format!(
+                "{assigned} assigned, {} more than the {}",
+                assigned - total,
+                licences(total)
+            )
+        } else {
+            format!("{assigned} of {total} licences assigned to users")
+        }
     }
 
     fn current_total(&self, quantity: Quantity) -> String {

@@ -3,7 +3,7 @@
 use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 
-use super::{Catalog, Label, Lang};
+use super::{Catalog, Label, Lang, hours_minutes};
 use crate::app::{Failure, LoginReason, ToastMsg, TotalOffer, WizardError};
 use crate::domain::{
     Billing, Effective, EntryError, OperationStatus, Quantity, Refusal, Removable, Sign, Status,
@@ -419,11 +419,7 @@ impl Catalog for Es {
     }
 
     fn session_left(&self, secs: u64) -> String {
-        if secs >= 3600 {
-            format!("sesión: {} h", secs / 3600)
-        } else {
-            format!("sesión: {} min", secs.div_ceil(60))
-        }
+        format!("sesión: {}", hours_minutes(secs))
     }
 
     fn demo_credentials(&self, username: &str, password: &str) -> String {
@@ -476,7 +472,17 @@ impl Catalog for Es {
     }
 
     fn assigned(&self, assigned: Quantity, total: Quantity) -> String {
-        format!("{assigned} de {total} licencias asignadas a usuarios")
+        if assigned > total {
+            let extra = assigned - total;
+            let of = if total == 1 {
+                "la única licencia".to_string()
+            } else {
+                format!("las {}", licences(total))
+            };
+            format!("{assigned} asignadas, {extra} más que {of}")
+        } else {
+            format!("{assigned} de {total} licencias asignadas a usuarios")
+        }
     }
 
     fn current_total(&self, quantity: Quantity) -> String {

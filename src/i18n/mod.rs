@@ -364,6 +364,19 @@ pub trait Catalog: Sync {
     fn terminal_too_small(&self, cols: u16, rows: u16) -> String;
 }
 
+/// A time left, as the status bar shows it: `8 h`, `7 h 59 min`, `45 min`
+/// (the same symbols in both languages). Rounded UP to the minute, as a
+/// countdown is read: the 8 hours of a session just opened show as `8 h`,
+/// never `7 h`, and the last seconds as `1 min`.
+pub fn hours_minutes(secs: u64) -> String {
+    let minutes = secs.div_ceil(60);
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
 /// The live preview under the total field: `10 -> 12 (+2)`.
 pub fn change_preview(from: Quantity, to: Quantity) -> String {
     let delta = i64::from(to) - i64::from(from);

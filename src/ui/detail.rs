@@ -13,7 +13,7 @@ use crate::domain::WindowStatus;
 use crate::i18n::{Catalog, Label};
 
 use super::theme::Theme;
-use super::widgets::{centered, char_keys, fit, hanging, progress_bar};
+use super::widgets::{centered, char_keys, fit, hanging, progress_bar, screen_title};
 
 pub fn render(
     model: &Model,
@@ -23,7 +23,12 @@ pub fn render(
     area: Rect,
     frame: &mut Frame,
 ) {
-    let block = theme.block(theme.screen_title(t.label(Label::ManageSubscription), &state.name));
+    let block = theme.block(screen_title(
+        theme,
+        t.label(Label::ManageSubscription),
+        &state.name,
+        area.width,
+    ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
 

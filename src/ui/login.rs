@@ -9,7 +9,7 @@ use crate::app::{Failure, LoginFocus, LoginForm, Model, Session};
 use crate::i18n::{Catalog, Label};
 
 use super::theme::Theme;
-use super::widgets::{button, centered, field_line, hanging};
+use super::widgets::{button, centered, field_line, fit, hanging};
 
 /// The demo tenant's sign-in, shown on the demo login screen.
 pub const DEMO_USERNAME: &str = "demo";
@@ -100,6 +100,9 @@ pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: 
         ));
     }
 
+    // A line too wide for the box (a long portal address, a sentence on a
+    // narrow terminal) wraps instead of being cut.
+    let (lines, _) = fit(lines, inner_w, usize::MAX);
     let rows = u16::try_from(lines.len()).unwrap_or(u16::MAX);
     let rect = centered(area, w, rows.saturating_add(2));
     frame.render_widget(

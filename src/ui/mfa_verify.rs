@@ -9,7 +9,7 @@ use crate::app::{Model, Session};
 use crate::i18n::{Catalog, Label};
 
 use super::theme::Theme;
-use super::widgets::{centered, code_field_lines, hanging};
+use super::widgets::{centered, code_field_lines, fit, hanging};
 
 pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut Frame) {
     let Session::MfaVerify(state) = &model.session else {
@@ -51,6 +51,9 @@ pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: 
             theme.warn(),
         ));
     }
+    // A line too wide for the box (a long portal address, a sentence on a
+    // narrow terminal) wraps instead of being cut.
+    let (lines, _) = fit(lines, inner_w, usize::MAX);
     let rows = u16::try_from(lines.len()).unwrap_or(u16::MAX);
     let rect = centered(area, w, rows.saturating_add(2));
     frame.render_widget(

@@ -16,7 +16,7 @@ use crate::domain::WindowStatus;
 use crate::i18n::{Catalog, Label};
 
 use super::theme::Theme;
-use super::widgets::{draw_line, field_line, put_str, text_width, truncate};
+use super::widgets::{draw_line, field_line, put_cut, text_width, truncate};
 
 /// Rows around the table body: title, filter bar, header, footnote (the
 /// status bar and the key hints are the other two of the app's six).
@@ -54,7 +54,12 @@ pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: 
             theme.dim(),
         ));
     }
-    draw_line(frame.buffer_mut(), title_area, &Line::from(title));
+    draw_line(
+        frame.buffer_mut(),
+        title_area,
+        &Line::from(title),
+        theme.ellipsis(),
+    );
 
     // -- filter bar
     let filter_label = t.label(Label::Filter);
@@ -81,13 +86,24 @@ pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: 
             theme.dim(),
         ));
     }
-    draw_line(frame.buffer_mut(), filter_area, &fl);
-    let count_w = u16::try_from(count.chars().count()).unwrap_or(0);
+    let count_w = u16::try_from(text_width(&count)).unwrap_or(0);
+    // The filter line stops a space before the count (cut with the
+    // ellipsis when the hint is longer than that).
+    let fl_area = if count_w < area.width {
+        Rect {
+            width: area.width - count_w - 1,
+            ..filter_area
+        }
+    } else {
+        filter_area
+    };
+    draw_line(frame.buffer_mut(), fl_area, &fl, theme.ellipsis());
     if count_w < area.width {
         draw_line(
             frame.buffer_mut(),
             Rect::new(area.x + area.width - count_w, filter_area.y, count_w, 1),
             &Line::from(Span::styled(count, theme.dim())),
+            theme.ellipsis(),
         );
     }
 
@@ -108,6 +124,7 @@ pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: 
             truncate(&foot, usize::from(area.width), theme),
             theme.dim(),
         )),
+        theme.ellipsis(),
     );
 
     table(model, t, theme, table_area, frame);
@@ -224,6 +241,8 @@ fn table(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut 
         .spacing(1)
         .split(Rect::new(0, 0, area.width, 1));
     let buf = frame.buffer_mut();
+    let ellipsis = theme.ellipsis();
+    // A text wider than its column is cut and ends with the ellipsis.
     let cell = |buf: &mut Buffer, col: usize, y: u16, text: &str, style: Style, right: bool| {
         if let Some(c) = columns.get(col) {
             let x = area.x + c.x;
@@ -232,7 +251,7 @@ fn table(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut 
             } else {
                 0
             };
-            put_str(buf, x + pad, y, c.width - pad, text, style);
+            put_cut(buf, x + pad, y, c.width - pad, text, style, ellipsis);
         }
     };
     buf.set_style(

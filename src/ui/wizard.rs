@@ -13,7 +13,7 @@ use crate::i18n::{Catalog, Label, change_preview};
 
 use super::theme::Theme;
 use super::widgets::{
-    button, checkbox_lines, field_line, fit, hanging, progress_bar, step_indicator,
+    button, checkbox_lines, field_line, fit, hanging, progress_bar, screen_title, step_indicator,
 };
 
 pub fn render(
@@ -24,7 +24,12 @@ pub fn render(
     area: Rect,
     frame: &mut Frame,
 ) {
-    let block = theme.block(theme.screen_title(t.label(Label::Change), &wizard.sub.name));
+    let block = theme.block(screen_title(
+        theme,
+        t.label(Label::Change),
+        &wizard.sub.name,
+        area.width,
+    ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = usize::from(inner.width);

@@ -572,6 +572,24 @@ fn sort_cycles_name_renewal_window_and_keeps_the_selection() {
 }
 
 #[test]
+fn sort_by_name_puts_numbers_in_their_order() {
+    let subs = ["#1000", "#2", "#10", "#1", "#100", "#14"]
+        .iter()
+        .map(|n| {
+            let mut s = dto(&format!("s{n}"), 5, 1, INSIDE);
+            s.name = format!("Microsoft 365 Business Premium {n}");
+            s
+        })
+        .collect();
+    let t = T::signed_in(INSIDE, subs);
+    assert_eq!(t.m.services.sort, SortMode::Name);
+    assert_eq!(
+        shown(&t.m),
+        ["s#1", "s#2", "s#10", "s#14", "s#100", "s#1000"]
+    );
+}
+
+#[test]
 fn filter_as_you_type_enter_opens_and_escape_clears() {
     let mut t = T::signed_in(INSIDE, three());
     t.ch('/');
