@@ -759,3 +759,54 @@ async fn requests_and_history_are_kept_in_the_state_file() {
     server.shutdown().await;
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn history_records_dropped_scheduled_changes_expiry_and_failed_operations() {
+    let server = start_default().await;
+    let api = Api::new(&server);
+    let bob = api.bob().await;
+    // An immediate change drops the change scheduled for the renewal.
+    let a = request_change(&api, &bob, "acme-sched", "k1", 13, "now").await;
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.body);
+    let events = history(&api, &bob, "acme-sched").await;
+    assert_eq!(
+        kinds(&events),
+        ["operation_accepted", "scheduled_change_cancelled"]
+    );
+    assert_eq!(events[1]["to"], 8);
+    assert_eq!(events[1]["effective"], "renewal");
+    assert_eq!(events[1]["actor"]["username"], "bob");
+
+    // 23:58 in Bogota the day before the renewal of a subscription without
+    // auto-renew: the increase is still provisioning when it expires.
+    server.set_clock(at("2026-12-20T04:58:00Z"));
+    let a = request_change(&api, &bob, "acme-noauto", "k2", 16, "now").await;
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.body);
+    server.set_clock(at("2026-12-20T05:01:00Z"));
+    assert_eq!(api.sub(&bob, "acme-noauto").await["status"], "expired");
+    server.set_clock(at("2026-12-20T06:00:00Z"));
+    let op = api
+        .get(
+            &format!(
+                "/operations/{}",
+                a.body["operation"]["id"].as_str().unwrap()
+            ),
+            &bob,
+        )
+        .await;
+    assert_eq!(op.body["status"], "failed");
+    let events = history(&api, &bob, "acme-noauto").await;
+    assert_eq!(
+        kinds(&events),
+        [
+            "operation_failed",
+            "subscription_expired",
+            "operation_accepted"
+        ]
+    );
+    assert!(events[0]["reason"].is_string());
+    assert!(events[0]["actor"].is_null() && events[1]["actor"].is_null());
+    assert_eq!(events[1]["at"], "2026-12-20T05:00:00Z");
+    assert_eq!(events[1]["effective_date"], "2026-12-20");
+    assert_eq!(events[0]["operation_id"], a.body["operation"]["id"]);
+}
