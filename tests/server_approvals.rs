@@ -810,3 +810,56 @@ async fn history_records_dropped_scheduled_changes_expiry_and_failed_operations(
     assert_eq!(events[1]["effective_date"], "2026-12-20");
     assert_eq!(events[0]["operation_id"], a.body["operation"]["id"]);
 }
+
+/// Sign in a demo user who is not enrolled: enrol, then verify a code.
+async fn enrol(api: &Api, name: &str, password: &str) -> String {
+    let login = api.login(name, password).await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.body);
+    assert_eq!(login.body["mfa"], "enroll");
+    let mfa = login.body["mfa_token"].clone();
+    let e = api
+        .post("/auth/mfa/enroll", json!({"mfa_token": mfa}))
+        .await;
+    let secret = e.body["secret"].as_str().unwrap().to_string();
+    let v = api
+        .post(
+            "/auth/mfa/verify",
+            json!({"mfa_token": mfa, "code": code_now(&secret)}),
+        )
+        .await;
+    assert_eq!(v.status, StatusCode::OK, "{}", v.body);
+    v.body["access_token"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn the_demo_fabrikam_tenant_needs_a_second_person_and_contoso_does_not() {
+    let server = server::spawn(ServerConfig::default()).await.unwrap();
+    let api = Api::new(&server);
+    let admin = enrol(&api, "fabrikam-admin", "fabrikam-demo").await;
+    let approver = enrol(&api, "fabrikam-approver", "fabrikam-demo").await;
+    let demo = enrol(&api, "demo", "licencias-demo").await;
+    assert_eq!(
+        api.get("/me", &demo).await.body["tenant"]["approval"],
+        "attest"
+    );
+    let me = api.get("/me", &approver).await.body;
+    assert_eq!(me["roles"], json!(["approver"]));
+    assert_eq!(me["tenant"]["approval"], "second_person");
+
+    let a = request_change(&api, &admin, "fab-bs", "d1", 60, "now").await;
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.body);
+    let id = a.body["change_request"]["id"].as_str().unwrap().to_string();
+    let a = request_change(&api, &approver, "fab-bb", "d2", 25, "now").await;
+    assert_eq!(a.code(), "forbidden");
+    let approve = format!("/change-requests/{id}/approve");
+    let a = post(&api, &admin, &approve, "d3", None).await;
+    assert_eq!(a.code(), "self_approval_forbidden");
+    let a = post(&api, &approver, &approve, "d4", None).await;
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.body);
+    assert_eq!(a.body["operation"]["target_quantity"], 60);
+    // contoso's first run is unchanged: a direct change.
+    let a = request_change(&api, &demo, "sub-bs", "d5", 12, "now").await;
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.body);
+    assert!(a.body["operation"].is_object());
+    server.shutdown().await;
+}
