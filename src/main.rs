@@ -131,6 +131,7 @@ async fn start_demo(d: &DemoOptions) -> Result<server::RunningServer, String> {
     let config = server::ServerConfig {
         clock: d.clock,
         provisioning_delay: d.provisioning_delay,
+        approval_ttl: d.approval_ttl,
         scale: d.scale,
         ..server::ServerConfig::default()
     };

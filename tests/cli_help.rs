@@ -75,6 +75,7 @@ fn demo_help_lists_its_flags() {
     for needle in [
         "--clock",
         "--provisioning-delay",
+        "--approval-ttl",
         "--scale",
         "--signed-in",
         "[default: 20]",
@@ -92,6 +93,8 @@ fn serve_help_lists_its_flags() {
         "--tenants",
         "--clock",
         "--provisioning-delay",
+        "--approval-ttl",
+        "[default: 259200]",
         "--scale",
         "--state",
         "127.0.0.1:8787",

@@ -153,6 +153,25 @@ async fn post_bodies_that_are_not_json_get_415_in_the_envelope() {
         .await;
     assert_eq!(a.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{}", a.body);
     assert_eq!(a.code(), "unsupported_media_type");
+    // And the decision routes of change requests.
+    for action in ["approve", "reject", "cancel"] {
+        let a = api
+            .send(
+                api.http
+                    .post(format!("{}/change-requests/cr-1/{action}", api.base))
+                    .bearer_auth(&t)
+                    .header("Idempotency-Key", format!("k-415-{action}"))
+                    .header("content-type", "text/plain")
+                    .body(r#"{"reason":"no"}"#),
+            )
+            .await;
+        assert_eq!(
+            (a.status, a.code()),
+            (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            "{action}: {}",
+            a.body
+        );
+    }
     let a = api
         .send(
             api.http
@@ -180,7 +199,12 @@ async fn an_empty_page_size_is_a_bad_value() {
     let server = start(INSIDE).await;
     let api = Api::new(&server);
     let t = api.bob().await;
-    for path in ["/services?page_size=", "/services?page_size=%20"] {
+    for path in [
+        "/services?page_size=",
+        "/services?page_size=%20",
+        "/change-requests?page_size=",
+        "/subscriptions/acme-bs/history?page_size=",
+    ] {
         let a = api.get(path, &t).await;
         assert_eq!(a.status, StatusCode::BAD_REQUEST, "{path}: {}", a.body);
         assert_eq!(a.code(), "invalid_request");

@@ -37,6 +37,12 @@ pub enum ErrorCode {
     SubscriptionNotActive,
     OperationInProgress,
     NoScheduledChange,
+    // approvals
+    Forbidden,
+    SelfApprovalForbidden,
+    ApprovalPending,
+    RequestStale,
+    RequestNotPending,
     /// A code this client does not know (a newer server).
     #[serde(other)]
     Unknown,
@@ -50,8 +56,11 @@ impl ErrorCode {
             InvalidRequest | IdempotencyKeyRequired => 400,
             InvalidCredentials | InvalidMfaToken | InvalidMfaCode | MfaCodeReused
             | InvalidRefreshToken | Unauthorized | TokenExpired => 401,
+            Forbidden | SelfApprovalForbidden => 403,
             NotFound | NoScheduledChange => 404,
-            AlreadyEnrolled | NotEnrolled | VersionConflict => 409,
+            AlreadyEnrolled | NotEnrolled | VersionConflict | RequestStale | RequestNotPending => {
+                409
+            }
             PayloadTooLarge => 413,
             UnsupportedMediaType => 415,
             IdempotencyKeyReused
@@ -60,7 +69,8 @@ impl ErrorCode {
             | DecreaseOutsideWindow
             | AutoRenewDisabled
             | SubscriptionNotActive
-            | OperationInProgress => 422,
+            | OperationInProgress
+            | ApprovalPending => 422,
             AccountLocked => 423,
             RateLimited => 429,
             Internal | Unknown => 500,
@@ -96,6 +106,11 @@ impl ErrorCode {
             SubscriptionNotActive => "subscription_not_active",
             OperationInProgress => "operation_in_progress",
             NoScheduledChange => "no_scheduled_change",
+            Forbidden => "forbidden",
+            SelfApprovalForbidden => "self_approval_forbidden",
+            ApprovalPending => "approval_pending",
+            RequestStale => "request_stale",
+            RequestNotPending => "request_not_pending",
             Unknown => "unknown",
         }
     }
@@ -329,6 +344,8 @@ mod tests {
             ErrorCode::DecreaseOutsideWindow,
             ErrorCode::MfaCodeReused,
             ErrorCode::AccountLocked,
+            ErrorCode::SelfApprovalForbidden,
+            ErrorCode::RequestNotPending,
         ] {
             assert_eq!(serde_json::to_value(code).unwrap(), json!(code.as_str()));
         }

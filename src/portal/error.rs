@@ -175,6 +175,11 @@ impl PortalError {
             | ErrorCode::UnsupportedMediaType
             | ErrorCode::Internal
             | ErrorCode::IdempotencyKeyRequired
+            | ErrorCode::Forbidden
+            | ErrorCode::SelfApprovalForbidden
+            | ErrorCode::ApprovalPending
+            | ErrorCode::RequestStale
+            | ErrorCode::RequestNotPending
             | ErrorCode::Unknown => PortalError::Server {
                 status,
                 code: Some(e.code),

@@ -26,6 +26,9 @@ pub enum TenantsSource {
     Json(String),
 }
 
+/// Default `--approval-ttl`: 72 hours.
+pub const DEFAULT_APPROVAL_TTL_SECS: u64 = 259_200;
+
 /// Everything [`super::spawn`] needs.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -35,6 +38,9 @@ pub struct ServerConfig {
     pub clock: Option<DateTime<Utc>>,
     /// How long an immediate change stays pending.
     pub provisioning_delay: Duration,
+    /// How long a change request may await a decision (business clock)
+    /// before it expires.
+    pub approval_ttl: Duration,
     /// Generated subscriptions added to the first (demo) tenant.
     pub scale: u32,
     /// Persist the state here (atomic writes) and load it at start.
@@ -56,6 +62,7 @@ impl Default for ServerConfig {
             tenants: TenantsSource::Demo,
             clock: None,
             provisioning_delay: Duration::from_secs(300),
+            approval_ttl: Duration::from_secs(DEFAULT_APPROVAL_TTL_SECS),
             scale: 0,
             state_file: None,
             policy: Policy::default(),
@@ -127,6 +134,10 @@ pub struct ServeArgs {
     /// Seconds an immediate change stays pending before it is reflected.
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     pub provisioning_delay: u64,
+    /// Seconds a change request may await approval before it expires
+    /// (business clock, like renewals).
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_APPROVAL_TTL_SECS)]
+    pub approval_ttl: u64,
     /// Add N generated subscriptions to the demo tenant.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub scale: u32,
@@ -151,6 +162,7 @@ impl ServeArgs {
                 .map_or(TenantsSource::Demo, TenantsSource::File),
             clock: self.clock,
             provisioning_delay: Duration::from_secs(self.provisioning_delay),
+            approval_ttl: Duration::from_secs(self.approval_ttl),
             scale: self.scale,
             state_file: self.state.clone(),
             policy: Policy::default(),
@@ -218,6 +230,10 @@ mod tests {
         let cli = Cli::try_parse_from(["x"]).unwrap();
         assert_eq!(cli.serve.listen.to_string(), "127.0.0.1:8787");
         assert_eq!(cli.serve.provisioning_delay, 300);
+        assert_eq!(
+            cli.serve.to_config().approval_ttl,
+            Duration::from_secs(259_200)
+        );
         let cli = Cli::try_parse_from([
             "x",
             "--listen",
@@ -232,9 +248,12 @@ mod tests {
             "t.json",
             "--state",
             "s.json",
+            "--approval-ttl",
+            "60",
         ])
         .unwrap();
         let c = cli.serve.to_config();
+        assert_eq!(c.approval_ttl, Duration::from_secs(60));
         assert_eq!(c.clock, Some("2026-11-26T04:30:00Z".parse().unwrap()));
         assert_eq!(c.provisioning_delay, Duration::from_secs(2));
         assert_eq!(c.tenants, TenantsSource::File("t.json".into()));

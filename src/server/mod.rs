@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, TimeDelta, Utc};
 use tokio::sync::watch;
 
-pub use config::{ServeArgs, ServerConfig, TenantsSource, serve};
+pub use config::{DEFAULT_APPROVAL_TTL_SECS, ServeArgs, ServerConfig, TenantsSource, serve};
 pub use errors::ServerError;
 pub use routes::mounted_routes;
 pub use tenants::TenantsError;
@@ -123,6 +123,7 @@ pub async fn spawn(config: ServerConfig) -> Result<RunningServer, ServerError> {
         clock,
         policy: config.policy,
         delay: TimeDelta::from_std(config.provisioning_delay).unwrap_or(TimeDelta::MAX),
+        approval_ttl: TimeDelta::from_std(config.approval_ttl).unwrap_or(TimeDelta::MAX),
         persister,
         login_rate_limit: std::sync::atomic::AtomicUsize::new(auth::IP_FAILURE_LIMIT),
         dummy_hash,

@@ -28,6 +28,8 @@ pub struct Shared {
     pub clock: BusinessClock,
     pub policy: Policy,
     pub delay: TimeDelta,
+    /// How long a change request may await a decision before it expires.
+    pub approval_ttl: TimeDelta,
     pub persister: Option<Persister>,
     /// Wrong logins per client address per minute before 429.
     pub login_rate_limit: std::sync::atomic::AtomicUsize,

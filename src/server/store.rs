@@ -8,8 +8,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::api::{OperationDto, SubscriptionDto};
-use crate::domain::{self, OperationStatus, Policy, Subscription};
+use crate::api::{
+    Actor, ApprovalMode, ChangeRequestDto, ChangeRequestStatus, EffectiveDto, HistoryEvent,
+    HistoryKind, OperationDto, Role, SubscriptionDto,
+};
+use crate::domain::{self, OperationStatus, Policy, RenewalOutcome, Subscription};
 
 use super::tenants::{self, Portal, TenantsError};
 
@@ -20,6 +23,9 @@ const STATE_FORMAT: u32 = 1;
 pub struct TenantRec {
     pub id: String,
     pub name: String,
+    /// Absent in state files written before approvals: `attest`.
+    #[serde(default)]
+    pub approval: ApprovalMode,
     pub services: Vec<ServiceRec>,
 }
 
@@ -44,6 +50,26 @@ pub struct UserRec {
     pub failures: u32,
     /// Real-clock end of a lock.
     pub locked_until: Option<DateTime<Utc>>,
+    /// Absent in state files written before approvals: every role.
+    #[serde(default = "all_roles")]
+    pub roles: Vec<Role>,
+}
+
+fn all_roles() -> Vec<Role> {
+    Role::ALL.to_vec()
+}
+
+impl UserRec {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    pub fn actor(&self) -> Actor {
+        Actor {
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -67,6 +93,9 @@ pub struct OpRec {
     pub completed_at: Option<DateTime<Utc>>,
     pub submitted_by: String,
     pub approval_reference: Option<String>,
+    /// The change request this operation carries out, if approved by a second person.
+    #[serde(default)]
+    pub change_request_id: Option<String>,
 }
 
 impl OpRec {
@@ -80,6 +109,13 @@ impl OpRec {
             completed_at: self.completed_at,
         }
     }
+}
+
+/// A change request of a `second_person` tenant.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RequestRec {
+    pub tenant: String,
+    pub request: ChangeRequestDto,
 }
 
 /// The first answer given for an Idempotency-Key.
@@ -137,6 +173,12 @@ pub struct Store {
     /// family has a live session, for reuse detection.
     #[serde(default)]
     pub rotated_refresh: HashMap<String, RotatedRefresh>,
+    /// Change requests by id (absent in state files written before approvals).
+    #[serde(default)]
+    pub change_requests: HashMap<String, RequestRec>,
+    /// Each subscription's events, oldest first (sorted by `at`).
+    #[serde(default)]
+    pub history: HashMap<String, Vec<HistoryEvent>>,
     #[serde(skip)]
     pub challenges: HashMap<String, Challenge>,
     /// Wrong logins for usernames that do not exist (bounded, in memory).
@@ -200,12 +242,14 @@ impl Store {
                         last_totp_step: None,
                         failures: 0,
                         locked_until: None,
+                        roles: u.roles,
                     },
                 );
             }
             store.tenants.push(TenantRec {
                 id: t.id,
                 name: t.name,
+                approval: t.approval,
                 services,
             });
         }
@@ -261,6 +305,7 @@ impl Store {
                 u.totp_secret.as_deref(),
                 &path,
             )?;
+            tenants::check_roles(&u.roles, &format!("{path}.roles"))?;
         }
         for (key, rec) in &self.subs {
             let path = format!("subs[{key:?}]");
@@ -308,6 +353,32 @@ impl Store {
                         "unknown subscription {:?} of tenant {:?}",
                         op.subscription_id, op.tenant
                     ),
+                ));
+            }
+        }
+        for (key, r) in &self.change_requests {
+            let path = format!("change_requests[{key:?}]");
+            if *key != r.request.id {
+                return Err(bad(
+                    format!("{path}.request.id"),
+                    format!("{:?} differs from its key", r.request.id),
+                ));
+            }
+            if self.sub_of(&r.tenant, &r.request.subscription_id).is_none() {
+                return Err(bad(
+                    format!("{path}.request.subscription_id"),
+                    format!(
+                        "unknown subscription {:?} of tenant {:?}",
+                        r.request.subscription_id, r.tenant
+                    ),
+                ));
+            }
+        }
+        for key in self.history.keys() {
+            if !self.subs.contains_key(key) {
+                return Err(bad(
+                    format!("history[{key:?}]"),
+                    "unknown subscription".to_string(),
                 ));
             }
         }
@@ -386,9 +457,11 @@ impl Store {
     }
 
     /// Apply what time did up to `now` (business clock): operations older
-    /// than `delay` finish, renewals roll terms. Returns whether anything changed.
+    /// than `delay` finish, change requests past their `expires_at` expire,
+    /// renewals roll terms; each is recorded in the subscription's history.
+    /// Returns whether anything changed.
     pub fn advance(&mut self, now: DateTime<Utc>, delay: TimeDelta, policy: &Policy) -> bool {
-        let mut changed = false;
+        let mut events: Vec<(String, HistoryEvent)> = Vec::new();
         for op in self.operations.values_mut() {
             if op.status != OperationStatus::Pending {
                 continue;
@@ -415,22 +488,89 @@ impl Store {
                 }
                 rec.version += 1;
             }
-            changed = true;
+            let (kind, reason) = if op.status == OperationStatus::Succeeded {
+                (HistoryKind::OperationSucceeded, None)
+            } else {
+                (
+                    HistoryKind::OperationFailed,
+                    Some(
+                        "the subscription could not take the quantity when provisioning finished"
+                            .to_string(),
+                    ),
+                )
+            };
+            let mut e = HistoryEvent::new(due, kind, None);
+            e.from = Some(op.from_quantity);
+            e.to = Some(op.target_quantity);
+            e.effective = Some(EffectiveDto::Now);
+            e.effective_date = Some(policy.today(due));
+            e.approval_reference.clone_from(&op.approval_reference);
+            e.change_request_id.clone_from(&op.change_request_id);
+            e.operation_id = Some(op.id.clone());
+            e.reason = reason;
+            events.push((op.subscription_id.clone(), e));
+        }
+        for r in self.change_requests.values_mut() {
+            let cr = &mut r.request;
+            if cr.status == ChangeRequestStatus::AwaitingApproval && cr.expires_at <= now {
+                cr.status = ChangeRequestStatus::Expired;
+                cr.decided_at = Some(cr.expires_at);
+                events.push((
+                    cr.subscription_id.clone(),
+                    request_event(cr, cr.expires_at, HistoryKind::ChangeExpired, None),
+                ));
+            }
         }
         let today = policy.today(now);
         for rec in self.subs.values_mut() {
-            if rec.sub.status == domain::Status::Active
-                && rec.sub.renewal_date <= today
-                && !domain::advance_terms(&mut rec.sub, today).is_empty()
-            {
-                rec.version += 1;
-                changed = true;
+            if rec.sub.status != domain::Status::Active || rec.sub.renewal_date > today {
+                continue;
             }
+            let mut from = rec.sub.quantity;
+            let outcomes = domain::advance_terms(&mut rec.sub, today);
+            if outcomes.is_empty() {
+                continue;
+            }
+            rec.version += 1;
+            for outcome in outcomes {
+                let (on, kind, to) = match outcome {
+                    RenewalOutcome::Renewed { on, applied } => {
+                        (on, HistoryKind::Renewed, applied.unwrap_or(from))
+                    }
+                    RenewalOutcome::Expired { on } => (on, HistoryKind::SubscriptionExpired, from),
+                };
+                let mut e = HistoryEvent::new(day_start(policy, on, now), kind, None);
+                e.from = Some(from);
+                e.to = Some(to);
+                e.effective_date = Some(on);
+                events.push((rec.sub.id.clone(), e));
+                from = to;
+            }
+        }
+        let changed = !events.is_empty();
+        for (sub, e) in events {
+            self.record(&sub, e);
         }
         if changed {
             self.dirty = true;
         }
         changed
+    }
+
+    /// Add an event to a subscription's history, in order of `at`.
+    pub fn record(&mut self, subscription_id: &str, event: HistoryEvent) {
+        let list = self.history.entry(subscription_id.to_string()).or_default();
+        let at = list.partition_point(|e| e.at <= event.at);
+        list.insert(at, event);
+        self.dirty = true;
+    }
+
+    /// The request of this subscription awaiting approval, if any.
+    pub fn awaiting_request(&self, subscription_id: &str) -> Option<&ChangeRequestDto> {
+        self.change_requests.values().map(|r| &r.request).find(|r| {
+            r.subscription_id == subscription_id
+                && r.status == ChangeRequestStatus::AwaitingApproval
+        })
     }
 
     /// A subscription of `tenant` (another tenant's ids are not found).
@@ -481,6 +621,33 @@ impl Store {
             self.dirty = true;
         }
     }
+}
+
+/// 00:00 of `day` in the portal zone (`fallback` if that instant does not exist).
+fn day_start(policy: &Policy, day: NaiveDate, fallback: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    day.and_hms_opt(0, 0, 0)
+        .and_then(|t| policy.time_zone.from_local_datetime(&t).earliest())
+        .map_or(fallback, |t| t.with_timezone(&Utc))
+}
+
+/// An event about a change request, carrying its facts.
+pub fn request_event(
+    cr: &ChangeRequestDto,
+    at: DateTime<Utc>,
+    kind: HistoryKind,
+    actor: Option<Actor>,
+) -> HistoryEvent {
+    let mut e = HistoryEvent::new(at, kind, actor);
+    e.from = Some(cr.from);
+    e.to = Some(cr.quantity);
+    e.effective = Some(cr.effective);
+    e.effective_date = Some(cr.effective_date);
+    e.approval_reference.clone_from(&cr.approval_reference);
+    e.change_request_id = Some(cr.id.clone());
+    e.operation_id.clone_from(&cr.operation_id);
+    e.reason.clone_from(&cr.reason);
+    e
 }
 
 impl SubRec {
@@ -666,6 +833,38 @@ mod tests {
         let back = Store::from_json(&serde_json::to_vec(&json).unwrap()).unwrap();
         assert_eq!(back.sessions["s-1"].family, "s-1");
         assert!(back.rotated_refresh.is_empty());
+    }
+
+    #[test]
+    fn state_files_from_before_approvals_load_as_attest_with_every_role() {
+        let policy = Policy::default();
+        let now = at("2026-11-25T15:00:00Z");
+        let portal = tenants::parse(tenants::DEMO_JSON, policy.today(now)).unwrap();
+        let store = Store::from_portal(portal, now, &policy);
+        let mut json = serde_json::to_value(&store).unwrap();
+        let old = json.as_object_mut().unwrap();
+        old.remove("change_requests");
+        old.remove("history");
+        for t in old["tenants"].as_array_mut().unwrap() {
+            t.as_object_mut().unwrap().remove("approval");
+        }
+        for u in old["users"].as_object_mut().unwrap().values_mut() {
+            u.as_object_mut().unwrap().remove("roles");
+        }
+        let back = Store::from_json(&serde_json::to_vec(&json).unwrap()).unwrap();
+        back.validate().unwrap();
+        assert!(
+            back.tenants
+                .iter()
+                .all(|t| t.approval == ApprovalMode::Attest)
+        );
+        assert!(back.users.values().all(|u| u.roles == Role::ALL.to_vec()));
+        assert!(back.change_requests.is_empty() && back.history.is_empty());
+        // And what this version writes comes back as written.
+        let again = Store::from_json(&serde_json::to_vec(&store).unwrap()).unwrap();
+        let fab = again.tenant("fabrikam").unwrap();
+        assert_eq!(fab.approval, ApprovalMode::SecondPerson);
+        assert_eq!(again.users["fabrikam-approver"].roles, vec![Role::Approver]);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use chrono::{Datelike, Days, NaiveDate};
 use serde_json::{Map, Value};
 
+use crate::api::{ApprovalMode, Role};
 use crate::domain::{self, Billing, Quantity, ScheduledChange, Status, Subscription, Term};
 
 pub use super::scale::add_generated;
@@ -39,6 +40,8 @@ pub struct Portal {
 pub struct Tenant {
     pub id: String,
     pub name: String,
+    /// `"approval"`: `attest` (default) or `second_person`.
+    pub approval: ApprovalMode,
     pub users: Vec<User>,
     pub services: Vec<Service>,
 }
@@ -49,6 +52,8 @@ pub struct User {
     pub display_name: String,
     pub password_hash: String,
     pub totp_secret: Option<String>,
+    /// `"roles"`: any of `requester`, `approver` (default both).
+    pub roles: Vec<Role>,
 }
 
 #[derive(Debug, Clone)]
@@ -238,6 +243,19 @@ pub fn check_user(
     Ok(())
 }
 
+/// A user's roles: each at most once (an empty list is a read-only user).
+pub fn check_roles(roles: &[Role], path: &str) -> Result<(), TenantsError> {
+    for (i, r) in roles.iter().enumerate() {
+        if roles[..i].contains(r) {
+            return Err(bad(
+                &format!("{path}[{i}]"),
+                format!("duplicate role {:?}", r.as_str()),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The rules every subscription obeys, wherever it comes from (a tenants
 /// file or a state file); `path` names the subscription.
 pub fn check_subscription(s: &Subscription, path: &str) -> Result<(), TenantsError> {
@@ -413,9 +431,19 @@ pub fn parse(json: &str, today: NaiveDate) -> Result<Portal, TenantsError> {
 }
 
 fn parse_tenant(v: &Value, path: String, today: NaiveDate) -> Result<Tenant, TenantsError> {
-    let o = Obj::new(v, path, &["id", "name", "users", "services"])?;
+    let o = Obj::new(v, path, &["id", "name", "approval", "users", "services"])?;
     let id = o.id("id")?;
     let name = o.string("name")?;
+    let approval = match o.opt("approval") {
+        None => ApprovalMode::default(),
+        Some(_) => o.choice(
+            "approval",
+            &[
+                ("attest", ApprovalMode::Attest),
+                ("second_person", ApprovalMode::SecondPerson),
+            ],
+        )?,
+    };
     let mut users = Vec::new();
     for (i, u) in o.array("users")?.iter().enumerate() {
         users.push(parse_user(u, format!("{}[{i}]", o.at("users")))?);
@@ -436,6 +464,7 @@ fn parse_tenant(v: &Value, path: String, today: NaiveDate) -> Result<Tenant, Ten
     Ok(Tenant {
         id,
         name,
+        approval,
         users,
         services,
     })
@@ -445,7 +474,13 @@ fn parse_user(v: &Value, path: String) -> Result<User, TenantsError> {
     let o = Obj::new(
         v,
         path,
-        &["username", "display_name", "password_hash", "totp_secret"],
+        &[
+            "username",
+            "display_name",
+            "password_hash",
+            "totp_secret",
+            "roles",
+        ],
     )?;
     let username = o.id("username")?;
     let display_name = o.string("display_name")?;
@@ -465,11 +500,35 @@ fn parse_user(v: &Value, path: String) -> Result<User, TenantsError> {
         totp_secret.as_deref(),
         &o.path,
     )?;
+    let roles = match o.opt("roles") {
+        None => Role::ALL.to_vec(),
+        Some(_) => {
+            let path = o.at("roles");
+            let mut roles = Vec::new();
+            for (i, r) in o.array("roles")?.iter().enumerate() {
+                let at = format!("{path}[{i}]");
+                let role = match r.as_str() {
+                    Some("requester") => Role::Requester,
+                    Some("approver") => Role::Approver,
+                    _ => {
+                        return Err(bad(
+                            &at,
+                            format!("expected one of requester, approver, got {r}"),
+                        ));
+                    }
+                };
+                roles.push(role);
+            }
+            check_roles(&roles, &path)?;
+            roles
+        }
+    };
     Ok(User {
         username,
         display_name,
         password_hash,
         totp_secret,
+        roles,
     })
 }
 
@@ -693,6 +752,72 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn approval_mode_and_roles_default_and_are_checked() {
+        let p = parse(&file(SUB), d("2026-11-25")).unwrap();
+        assert_eq!(p.tenants[0].approval, ApprovalMode::Attest);
+        assert_eq!(p.tenants[0].users[0].roles, Role::ALL.to_vec());
+        let two = file(SUB)
+            .replace(
+                "\"name\":\"Contoso\"",
+                "\"name\":\"Contoso\",\"approval\":\"second_person\"",
+            )
+            .replace(
+                "\"totp_secret\":null",
+                "\"totp_secret\":null,\"roles\":[\"approver\"]",
+            );
+        let p = parse(&two, d("2026-11-25")).unwrap();
+        assert_eq!(p.tenants[0].approval, ApprovalMode::SecondPerson);
+        assert_eq!(p.tenants[0].users[0].roles, vec![Role::Approver]);
+        let cases = [
+            (
+                two.replace("second_person", "two_person"),
+                "tenants[0].approval",
+            ),
+            (
+                two.replace("[\"approver\"]", "[\"approver\",\"approver\"]"),
+                "tenants[0].users[0].roles[1]",
+            ),
+            (
+                two.replace("[\"approver\"]", "[\"admin\"]"),
+                "tenants[0].users[0].roles[0]",
+            ),
+            (
+                two.replace("[\"approver\"]", "\"approver\""),
+                "tenants[0].users[0].roles",
+            ),
+        ];
+        for (json, path) in cases {
+            match parse(&json, d("2026-11-25")) {
+                Err(TenantsError::Field { path: p, .. }) => assert_eq!(p, path, "{json}"),
+                other => panic!("{json}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_demo_second_tenant_approves_by_a_second_person() {
+        let today = d("2026-11-25");
+        let p = parse(DEMO_JSON, today).unwrap();
+        assert_eq!(p.tenants[0].approval, ApprovalMode::Attest);
+        let fab = p.tenants.iter().find(|t| t.id == "fabrikam").unwrap();
+        assert_eq!(fab.approval, ApprovalMode::SecondPerson);
+        let roles = |name: &str| {
+            let u = fab.users.iter().find(|u| u.username == name).unwrap();
+            assert!(u.totp_secret.is_none(), "{name} enrols on first sign-in");
+            u.roles.clone()
+        };
+        assert_eq!(roles("fabrikam-admin"), Role::ALL.to_vec());
+        assert_eq!(roles("fabrikam-approver"), vec![Role::Approver]);
+        let growable = fab
+            .services
+            .iter()
+            .flat_map(|s| &s.subscriptions)
+            .filter(|s| s.status == Status::Active && s.max - s.quantity >= 50)
+            .count();
+        assert!(growable >= 4, "{growable}");
     }
 
     #[test]
