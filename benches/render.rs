@@ -13,12 +13,12 @@ use std::hint::black_box;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use licencias::api::{DecreaseWindowDto, ServiceDto, SubscriptionSummary, UserInfo};
-use licencias::app::backend::TtyBackend;
 use licencias::app::{
     DemoInfo, Effect, Key, KeyCode, Model, ModelInit, Msg, Prefs, SessionInfo, update,
 };
 use licencias::domain::{Status, Term};
 use licencias::i18n::Lang;
+use licencias::tui::backend::TtyBackend;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Size;

@@ -14,4 +14,5 @@ pub mod logging;
 pub mod portal;
 pub mod secrets;
 pub mod server;
+pub mod tui;
 pub mod ui;

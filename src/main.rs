@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 use licencias::cli::{Cli, Command, DemoOptions, Settings, SettingsError, Target};
-use licencias::{app, logging, portal, server};
+use licencias::{app, logging, portal, server, tui};
 
 fn main() -> ExitCode {
     tune_allocator();
@@ -146,7 +146,7 @@ async fn run_app(
     portal_url: String,
     demo: Option<DemoOptions>,
 ) -> Result<(), String> {
-    let opts = app::LaunchOptions {
+    let opts = tui::LaunchOptions {
         portal_url,
         demo: demo.as_ref().map(|d| app::DemoInfo {
             password_hint: true,
@@ -162,5 +162,5 @@ async fn run_app(
         client: None,
         clock: demo.as_ref().and_then(|d| d.clock),
     };
-    app::run(opts).await.map_err(|e| e.to_string())
+    tui::run(opts).await.map_err(|e| e.to_string())
 }

@@ -895,7 +895,7 @@ impl std::io::Write for Shared {
 /// services screen (with `n` rows, the cursor on the third) and then for
 /// one key.
 fn frame_and_key_bytes(n: usize, key: Key) -> (usize, usize) {
-    use licencias::app::backend::TtyBackend;
+    use licencias::tui::backend::TtyBackend;
     use ratatui::layout::{Rect, Size};
     use ratatui::{TerminalOptions, Viewport};
     let mut d = Driver::new(Lang::En, false, true, false);

@@ -4,14 +4,12 @@
 //! Data flows one way: key -> keymap -> Action -> `update` -> Effects ->
 //! runner -> PortalClient -> Msg -> `update` -> render.
 
-pub mod backend;
 pub mod field;
 pub mod key;
 pub mod keymap;
 pub mod model;
 pub mod msg;
 pub mod runner;
-pub mod terminal;
 pub mod update;
 
 pub use field::TextField;
@@ -20,5 +18,4 @@ pub use keymap::{Action, Binding, Context};
 pub use model::*;
 pub use msg::*;
 pub use runner::{Clock, Runner, RunnerConfig};
-pub use terminal::{AppError, LaunchOptions, run};
 pub use update::update;

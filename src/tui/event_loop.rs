@@ -1,33 +1,27 @@
-//! `app::run`: the terminal, the event loop and the runner.
+//! `tui::run`: the terminal, the event loop and the runner.
 //!
-//! - crossterm raw mode + alternate screen; restored on quit, on error, on a
-//!   panic (a chained panic hook) and on SIGTERM/SIGHUP (an SSH disconnect);
 //! - all pending input is applied before drawing (a burst of keys costs one
 //!   frame), and a frame is drawn only when the model is dirty;
 //! - a tick reaches `update` once a second only while something moves
 //!   (spinner, countdown, toast), else once a minute for the status bar.
 
-use std::io::{self, Stdout};
+use std::io;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Timelike, Utc};
-use crossterm::event::{Event, KeyEvent, KeyEventKind, KeyModifiers};
-use crossterm::{cursor, execute, terminal};
-use ratatui::Terminal;
+use crossterm::event::Event;
 use ratatui::layout::Size;
 use tokio::sync::mpsc;
 
+use crate::app::{Clock, DemoInfo, Model, ModelInit, Msg, Prefs, Runner, RunnerConfig, update};
 use crate::i18n::Lang;
 use crate::portal::{ClientOptions, PortalClient, PortalError};
 use crate::secrets::StoreChoice;
 
-use super::backend::TtyBackend;
-use super::key::{Key, KeyCode, Mods};
-use super::model::{DemoInfo, Model, ModelInit, Prefs};
-use super::msg::Msg;
-use super::runner::{Clock, Runner, RunnerConfig};
-use super::update::update;
+use super::input::{InputThread, event_msg};
+use super::signals::Signals;
+use super::terminal::{Term, setup_terminal};
 
 /// How `licencias` starts the terminal interface (built by `main`).
 #[derive(Debug, Clone)]
@@ -63,99 +57,6 @@ pub enum AppError {
     /// The portal URL is not usable.
     #[error(transparent)]
     Portal(#[from] PortalError),
-}
-
-type Term = Terminal<TtyBackend<Stdout>>;
-
-/// Whether the terminal is in raw mode + alternate screen (set up by us).
-static TERMINAL_ACTIVE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Leave raw mode and the alternate screen; show the cursor. Runs once per
-/// setup: a second call (the guard after the panic hook) writes nothing, so
-/// it cannot move the cursor back over a panic message.
-pub fn restore_terminal() {
-    if !TERMINAL_ACTIVE.swap(false, std::sync::atomic::Ordering::SeqCst) {
-        return;
-    }
-    let _ = terminal::disable_raw_mode();
-    let _ = execute!(io::stdout(), terminal::LeaveAlternateScreen, cursor::Show);
-}
-
-/// Restores the terminal when dropped (quit, error, early return).
-struct TerminalGuard;
-
-impl Drop for TerminalGuard {
-    fn drop(&mut self) {
-        restore_terminal();
-    }
-}
-
-/// Chain a panic hook that restores the terminal before the previous hook
-/// prints the panic, so the message is readable and the shell usable.
-fn install_panic_hook() {
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        restore_terminal();
-        previous(info);
-    }));
-}
-
-fn setup_terminal() -> Result<(TerminalGuard, Term), AppError> {
-    install_panic_hook();
-    terminal::enable_raw_mode()?;
-    TERMINAL_ACTIVE.store(true, std::sync::atomic::Ordering::SeqCst);
-    let guard = TerminalGuard;
-    execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
-    let (width, height) = terminal::size()?;
-    let term = Terminal::new(TtyBackend::new(io::stdout(), Size { width, height }))?;
-    Ok((guard, term))
-}
-
-/// A crossterm key into an app key (`None` for releases and unknown keys).
-pub fn convert_key(ev: &KeyEvent) -> Option<Key> {
-    if ev.kind == KeyEventKind::Release {
-        return None;
-    }
-    use crossterm::event::KeyCode as C;
-    let code = match ev.code {
-        C::Char(c) => KeyCode::Char(c),
-        C::Enter => KeyCode::Enter,
-        C::Esc => KeyCode::Esc,
-        C::Tab => KeyCode::Tab,
-        C::BackTab => KeyCode::BackTab,
-        C::Backspace => KeyCode::Backspace,
-        C::Delete => KeyCode::Delete,
-        C::Left => KeyCode::Left,
-        C::Right => KeyCode::Right,
-        C::Up => KeyCode::Up,
-        C::Down => KeyCode::Down,
-        C::Home => KeyCode::Home,
-        C::End => KeyCode::End,
-        C::PageUp => KeyCode::PageUp,
-        C::PageDown => KeyCode::PageDown,
-        C::F(n) => KeyCode::F(n),
-        _ => return None,
-    };
-    let mut mods = Mods::NONE;
-    if ev.modifiers.contains(KeyModifiers::CONTROL) {
-        mods = mods.union(Mods::CTRL);
-    }
-    if ev.modifiers.contains(KeyModifiers::ALT) {
-        mods = mods.union(Mods::ALT);
-    }
-    if ev.modifiers.contains(KeyModifiers::SHIFT) {
-        mods = mods.union(Mods::SHIFT);
-    }
-    Some(Key::new(code, mods))
-}
-
-/// A terminal event as a message (`None`: nothing to do).
-fn event_msg(ev: Event, now: DateTime<Utc>) -> Option<Msg> {
-    match ev {
-        Event::Key(k) => convert_key(&k).map(|key| Msg::Key { key, now }),
-        Event::Resize(width, height) => Some(Msg::Resize { width, height }),
-        _ => None,
-    }
 }
 
 /// Run the terminal interface until the user quits (or a signal arrives).
@@ -199,85 +100,6 @@ pub async fn run(opts: LaunchOptions) -> Result<(), AppError> {
     // Let a change that is being sent finish and be written to the audit log.
     let _ = tokio::time::timeout(Duration::from_secs(3), runner.flush()).await;
     result
-}
-
-#[cfg(unix)]
-struct Signals {
-    term: tokio::signal::unix::Signal,
-    hup: tokio::signal::unix::Signal,
-}
-
-#[cfg(unix)]
-impl Signals {
-    fn new() -> io::Result<Self> {
-        use tokio::signal::unix::{SignalKind, signal};
-        Ok(Self {
-            term: signal(SignalKind::terminate())?,
-            hup: signal(SignalKind::hangup())?,
-        })
-    }
-    async fn recv(&mut self) {
-        tokio::select! {
-            _ = self.term.recv() => {}
-            _ = self.hup.recv() => {}
-        }
-    }
-}
-
-#[cfg(not(unix))]
-struct Signals;
-
-#[cfg(not(unix))]
-impl Signals {
-    fn new() -> io::Result<Self> {
-        Ok(Self)
-    }
-    async fn recv(&mut self) {
-        std::future::pending::<()>().await
-    }
-}
-
-/// Reads terminal events on a plain thread and forwards them; stops when
-/// `stop` is set or the receiver is gone. (A blocking reader plus a channel
-/// lets the loop drain every pending event with `try_recv` before drawing.)
-struct InputThread {
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-}
-
-impl InputThread {
-    fn spawn() -> io::Result<(Self, mpsc::UnboundedReceiver<io::Result<Event>>)> {
-        use std::sync::atomic::{AtomicBool, Ordering};
-        let stop = std::sync::Arc::new(AtomicBool::new(false));
-        let (tx, rx) = mpsc::unbounded_channel();
-        let flag = stop.clone();
-        std::thread::Builder::new()
-            .name("licencias-input".into())
-            .spawn(move || {
-                while !flag.load(Ordering::Relaxed) {
-                    match crossterm::event::poll(Duration::from_millis(100)) {
-                        Ok(false) => continue,
-                        Ok(true) => {
-                            let ev = crossterm::event::read();
-                            let failed = ev.is_err();
-                            if tx.send(ev).is_err() || failed {
-                                return;
-                            }
-                        }
-                        Err(e) => {
-                            let _ = tx.send(Err(e));
-                            return;
-                        }
-                    }
-                }
-            })?;
-        Ok((Self { stop }, rx))
-    }
-}
-
-impl Drop for InputThread {
-    fn drop(&mut self) {
-        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    }
 }
 
 async fn event_loop(
@@ -371,48 +193,5 @@ async fn event_loop(
                 return Ok(());
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crossterm::event::{KeyCode as C, KeyEventState};
-
-    fn ev(code: C, modifiers: KeyModifiers, kind: KeyEventKind) -> KeyEvent {
-        KeyEvent {
-            code,
-            modifiers,
-            kind,
-            state: KeyEventState::NONE,
-        }
-    }
-
-    #[test]
-    fn crossterm_keys_convert() {
-        assert_eq!(
-            convert_key(&ev(
-                C::Char('c'),
-                KeyModifiers::CONTROL,
-                KeyEventKind::Press
-            )),
-            Some(Key::ctrl('c'))
-        );
-        assert_eq!(
-            convert_key(&ev(C::Char('J'), KeyModifiers::SHIFT, KeyEventKind::Press)),
-            Some(Key::ch('J'))
-        );
-        assert_eq!(
-            convert_key(&ev(C::BackTab, KeyModifiers::SHIFT, KeyEventKind::Press)),
-            Some(Key::plain(KeyCode::BackTab))
-        );
-        assert_eq!(
-            convert_key(&ev(C::Enter, KeyModifiers::NONE, KeyEventKind::Release)),
-            None
-        );
-        assert_eq!(
-            convert_key(&ev(C::PageDown, KeyModifiers::NONE, KeyEventKind::Repeat)),
-            Some(Key::plain(KeyCode::PageDown))
-        );
     }
 }
