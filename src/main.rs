@@ -149,7 +149,8 @@ async fn run_app(
     let opts = tui::LaunchOptions {
         portal_url,
         demo: demo.as_ref().map(|d| app::DemoInfo {
-            password_hint: true,
+            username: server::DEMO_USERNAME.to_string(),
+            password: server::DEMO_PASSWORD.to_string(),
             signed_in: d.signed_in,
         }),
         username: settings.username.clone(),

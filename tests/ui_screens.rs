@@ -45,7 +45,8 @@ impl Driver {
         let model = Model::new(ModelInit {
             portal_url: PORTAL.to_string(),
             demo: demo.then_some(DemoInfo {
-                password_hint: true,
+                username: licencias::server::DEMO_USERNAME.into(),
+                password: licencias::server::DEMO_PASSWORD.into(),
                 signed_in: false,
             }),
             username: None,

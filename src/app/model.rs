@@ -19,13 +19,28 @@ use super::field::TextField;
 use super::keymap::Context;
 use super::msg::{Failure, RequestId, SessionInfo};
 
-/// Demo mode: the embedded reference portal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Demo mode: the embedded reference portal. The credentials come from the
+/// server's demo data (read by `main`), shown on the login screen and used by
+/// `demo --signed-in`.
+#[derive(Clone, PartialEq, Eq)]
 pub struct DemoInfo {
-    /// Show the demo login (`demo` / `licencias-demo`) on the login screen.
-    pub password_hint: bool,
+    /// The demo tenant's admin.
+    pub username: String,
+    /// Its password (public: the demo data is published).
+    pub password: String,
     /// Start already signed in (`licencias demo --signed-in`).
     pub signed_in: bool,
+}
+
+impl std::fmt::Debug for DemoInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Public, but a password all the same: never in a `{:?}`.
+        f.debug_struct("DemoInfo")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("signed_in", &self.signed_in)
+            .finish()
+    }
 }
 
 /// Which secret store keeps the refresh token (shown in the status bar).
@@ -893,7 +908,7 @@ impl Model {
     /// Demo only: the current TOTP code of the demo user's authenticator and
     /// the seconds it stays valid, while an MFA screen is shown.
     pub fn demo_code_hint(&self) -> Option<(String, u64)> {
-        self.demo?;
+        self.demo.as_ref()?;
         let e = match &self.session {
             Session::MfaEnrol(s) => s.enrolment.as_ref(),
             Session::MfaVerify(_) => self.demo_totp.as_ref(),

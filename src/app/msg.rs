@@ -262,6 +262,8 @@ pub enum Effect {
     /// Demo only (`--signed-in`): sign in as the demo user without typing.
     DemoSignIn {
         id: RequestId,
+        username: String,
+        password: SecretString,
     },
     Login {
         id: RequestId,

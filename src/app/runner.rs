@@ -288,20 +288,21 @@ async fn perform(sh: Arc<Shared>, effect: Effect) {
             let result = resume(&sh, &username).await;
             sh.send(Msg::Resumed { id, result });
         }
-        Effect::DemoSignIn { id } => {
+        Effect::DemoSignIn {
+            id,
+            username,
+            password,
+        } => {
             // `demo --signed-in`: sign in as the demo user (the honest way:
             // login, enrol, verify with a computed code) unless the client
             // given to the app is signed in already. The first frame is
             // drawn meanwhile.
             let result = match c.session() {
                 Some(s) => Ok(Some(session_info(s))),
-                None => {
-                    let password = secrecy::SecretString::from(crate::server::DEMO_PASSWORD);
-                    crate::portal::demo::sign_in_demo(c, crate::server::DEMO_USERNAME, &password)
-                        .await
-                        .map(|s| Some(session_info(s)))
-                        .map_err(Failure::from)
-                }
+                None => crate::portal::demo::sign_in_demo(c, &username, &password)
+                    .await
+                    .map(|s| Some(session_info(s)))
+                    .map_err(Failure::from),
             };
             sh.send(Msg::Resumed { id, result });
         }

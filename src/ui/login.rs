@@ -11,10 +11,6 @@ use crate::i18n::{Catalog, Label};
 use super::theme::Theme;
 use super::widgets::{button, centered, field_line, hanging};
 
-/// The demo tenant's sign-in, shown on the demo login screen.
-pub const DEMO_USERNAME: &str = "demo";
-pub const DEMO_PASSWORD: &str = "licencias-demo";
-
 /// Draw the login form (also while the password is being checked).
 pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut Frame) {
     let (form, busy) = match &model.session {
@@ -88,12 +84,12 @@ pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: 
             inner_w,
         ));
     }
-    if model.demo.is_some_and(|d| d.password_hint) {
+    if let Some(demo) = &model.demo {
         lines.push(Line::raw(""));
         lines.extend(hanging(
             Vec::new(),
             vec![Span::styled(
-                t.demo_credentials(DEMO_USERNAME, DEMO_PASSWORD),
+                t.demo_credentials(&demo.username, &demo.password),
                 theme.warn(),
             )],
             inner_w,

@@ -11,13 +11,19 @@ pub(super) fn started(model: &mut Model, fx: &mut Vec<Effect>) {
     fx.push(Effect::ProbeSecretStore);
     let id = model.request(RequestKind::Policy);
     fx.push(Effect::LoadPolicy { id });
-    if model.demo.is_some_and(|d| d.signed_in) {
+    if let Some(demo) = model.demo.as_ref().filter(|d| d.signed_in) {
+        let username = demo.username.clone();
+        let password = secrecy::SecretString::from(demo.password.as_str());
         let id = model.request(RequestKind::Resume);
         model.session = Session::Resuming {
             request: id,
-            username: crate_demo_username(),
+            username: username.clone(),
         };
-        fx.push(Effect::DemoSignIn { id });
+        fx.push(Effect::DemoSignIn {
+            id,
+            username,
+            password,
+        });
         return;
     }
     // The embedded demo portal is new on every run: no stored session to resume.
@@ -35,10 +41,6 @@ pub(super) fn started(model: &mut Model, fx: &mut Vec<Effect>) {
         };
         fx.push(Effect::Resume { id, username });
     }
-}
-
-pub(super) fn crate_demo_username() -> String {
-    "demo".to_string()
 }
 
 pub(super) fn on_resumed(

@@ -281,24 +281,26 @@ fn resume_with_a_stored_token_goes_straight_to_services() {
     assert_eq!(m.context(), Context::Services);
 }
 
+/// Demo launch options (the real ones come from the server's demo data).
+fn demo_info(signed_in: bool) -> DemoInfo {
+    DemoInfo {
+        username: "demo-admin".into(),
+        password: "demo-password".into(),
+        signed_in,
+    }
+}
+
 #[test]
 fn demo_signed_in_starts_with_a_demo_sign_in_and_no_resume() {
-    let demo = DemoInfo {
-        password_hint: true,
-        signed_in: true,
-    };
+    let demo = demo_info(true);
     let mut m = Model::new(init(INSIDE, Some("demo"), Some(demo)));
     let fx = update(&mut m, Msg::Started { now: at(INSIDE) });
-    assert!(fx.iter().any(|e| matches!(e, Effect::DemoSignIn { .. })));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::DemoSignIn { username, .. } if username == "demo-admin"))
+    );
     assert!(!fx.iter().any(|e| matches!(e, Effect::Resume { .. })));
-    let mut m = Model::new(init(
-        INSIDE,
-        Some("demo"),
-        Some(DemoInfo {
-            signed_in: false,
-            ..demo
-        }),
-    ));
+    let mut m = Model::new(init(INSIDE, Some("demo"), Some(demo_info(false))));
     let fx = update(&mut m, Msg::Started { now: at(INSIDE) });
     assert_eq!(fx.len(), 2, "{fx:?}");
     assert!(matches!(m.session, Session::LoggedOut(_)));
@@ -510,7 +512,7 @@ fn demo_shows_the_current_code_only_in_the_demo() {
         attempts_left: None,
     });
     assert_eq!(t.m.demo_code_hint(), None);
-    t.m.demo = Some(DemoInfo::default());
+    t.m.demo = Some(demo_info(false));
     let (code, left) = t.m.demo_code_hint().unwrap();
     assert_eq!(code.len(), 6);
     assert!((1..=30).contains(&left));
