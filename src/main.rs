@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 use licencias::cli::{Cli, Command, DemoOptions, Settings, SettingsError, Target};
-use licencias::{app, logging, portal, server, tui};
+use licencias::{app, config, logging, portal, server, tui};
 
 fn main() -> ExitCode {
     tune_allocator();
@@ -87,7 +87,11 @@ async fn run_tui(cli: Cli) -> ExitCode {
                 .exit(),
         }
     }
-    let _log = match logging::init(settings.log_level) {
+    // The default file: `$XDG_STATE_HOME/licencias/licencias.log`.
+    let log = config::default_log_path()
+        .map_err(|e| e.to_string())
+        .and_then(|path| logging::init_file(settings.log_level, &path).map_err(|e| e.to_string()));
+    let _log = match log {
         Ok(g) => Some(g),
         Err(e) => {
             eprintln!("licencias: logging disabled: {e}");
