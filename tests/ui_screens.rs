@@ -16,6 +16,7 @@ use licencias::domain::{
     Billing, OperationStatus, PendingOperation, Policy, ScheduledChange, Status, Subscription, Term,
 };
 use licencias::i18n::Lang;
+use licencias::portal::PortalError;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -423,7 +424,9 @@ fn login_wrong_password_and_lockout() {
     let id = d.password();
     d.send(Msg::LoginAnswered {
         id,
-        result: Err(licencias::app::Failure::InvalidCredentials),
+        result: Err(licencias::app::Failure::Portal(
+            PortalError::InvalidCredentials,
+        )),
     });
     snap!("login_wrong_password_en_80x24", d.snap(80, 24));
     // The password field has the focus again, empty.
@@ -435,9 +438,9 @@ fn login_wrong_password_and_lockout() {
     });
     d.send(Msg::LoginAnswered {
         id,
-        result: Err(licencias::app::Failure::Locked {
+        result: Err(licencias::app::Failure::Portal(PortalError::Locked {
             retry_after_secs: 250,
-        }),
+        })),
     });
     let s = d.snap(80, 24);
     assert!(s.contains("4 min 10 s"), "{s}");
@@ -523,9 +526,11 @@ fn mfa_verify_screen() {
     });
     d.send(Msg::Verified {
         id,
-        result: Err(licencias::app::Failure::InvalidMfaCode {
-            attempts_left: Some(2),
-        }),
+        result: Err(licencias::app::Failure::Portal(
+            PortalError::InvalidMfaCode {
+                attempts_left: Some(2),
+            },
+        )),
     });
     let s = d.snap(120, 40);
     assert!(s.contains("2 attempts left"), "{s}");
@@ -540,7 +545,7 @@ fn mfa_verify_screen() {
     });
     d.send(Msg::Verified {
         id,
-        result: Err(licencias::app::Failure::MfaCodeReused),
+        result: Err(licencias::app::Failure::Portal(PortalError::MfaCodeReused)),
     });
     snap!("mfa_verify_reused_es_80x24", d.snap(80, 24));
 }
@@ -1009,9 +1014,9 @@ fn wizard_errors_come_back_with_the_input_intact() {
     fresh.version = 4;
     d.send(Msg::ChangeSubmitted {
         id,
-        result: Err(licencias::app::Failure::VersionConflict {
-            fresh: Box::new(fresh),
-        }),
+        result: Err(licencias::app::Failure::Portal(
+            PortalError::VersionConflict(Box::new(fresh)),
+        )),
     });
     let s = d.snap(80, 24);
     assert!(s.contains("changed meanwhile"), "{s}");
@@ -1021,7 +1026,7 @@ fn wizard_errors_come_back_with_the_input_intact() {
     let (mut d, id) = confirmed_increase(Lang::Es);
     d.send(Msg::ChangeSubmitted {
         id,
-        result: Err(licencias::app::Failure::Timeout),
+        result: Err(licencias::app::Failure::Portal(PortalError::Timeout)),
     });
     let s = d.snap(120, 40);
     assert!(s.contains("CHG-1234"), "{s}");
@@ -1107,9 +1112,9 @@ fn review_with_every_warning_keeps_confirm_on_screen_at_80x24() {
     });
     d.send(Msg::ChangeSubmitted {
         id,
-        result: Err(licencias::app::Failure::Network(
+        result: Err(licencias::app::Failure::Portal(PortalError::Network(
             "connection reset by peer".into(),
-        )),
+        ))),
     });
     let s = d.snap(80, 24);
     assert!(s.contains("[ Confirmar ]"), "{s}");

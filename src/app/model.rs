@@ -18,6 +18,7 @@ use crate::domain::{
 use super::field::TextField;
 use super::keymap::Context;
 use super::msg::{Failure, RequestId, SessionInfo};
+pub use crate::i18n::vocab::{LoginReason, ToastMsg, TotalOffer, WizardError};
 
 /// Demo mode: the embedded reference portal. The credentials come from the
 /// server's demo data (read by `main`), shown on the login screen and used by
@@ -121,17 +122,6 @@ impl Session {
 pub enum LoginFocus {
     Username,
     Password,
-}
-
-/// Why the login form is shown again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LoginReason {
-    /// The session expired (refresh failed): sign in to continue where you were.
-    SessionExpired,
-    /// The user logged out.
-    LoggedOut,
-    /// The MFA step expired or was cancelled.
-    MfaAbandoned,
 }
 
 /// The login form.
@@ -502,28 +492,6 @@ pub struct WizardInput {
     pub reference: TextField,
 }
 
-/// Why the wizard came back to an earlier step.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WizardError {
-    /// 409: the subscription changed; `previous_quantity` is what the user
-    /// saw, `wizard.sub` now holds the fresh state.
-    Conflict { previous_quantity: Quantity },
-    /// The server refused the change (same reasons as the local rules).
-    Refused(Refusal),
-    /// Anything else (network, timeout, server error). Confirm again to
-    /// retry: the same idempotency key is reused.
-    Failed(Failure),
-}
-
-/// A one-key offer under the quantity field.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TotalOffer {
-    /// `+2` typed with 10: use 12.
-    UseTotal(Quantity),
-    /// A decrease refused outside the window: schedule it for the renewal.
-    ScheduleForRenewal { date: NaiveDate },
-}
-
 /// Which Review item has the focus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReviewFocus {
@@ -679,39 +647,6 @@ pub enum ToastLevel {
     Info,
     Success,
     Error,
-}
-
-/// A toast's message: typed, turned into words by the i18n catalogue.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ToastMsg {
-    /// A failure with no better place to show it.
-    Failure(Failure),
-    /// The session expired: sign in again to continue.
-    SessionExpired,
-    /// The secret store failed; the token is now kept in memory only.
-    SecretStoreDegraded,
-    OperationSucceeded {
-        subscription_name: String,
-        quantity: Quantity,
-    },
-    OperationFailed {
-        subscription_name: String,
-        target_quantity: Quantity,
-    },
-    ChangeScheduled {
-        subscription_name: String,
-        quantity: Quantity,
-        date: NaiveDate,
-    },
-    ScheduledChangeCancelled {
-        subscription_name: String,
-    },
-    ServicesRefreshed {
-        count: usize,
-    },
-    LoggedOut,
-    /// The audit log could not be written.
-    AuditFailed(Failure),
 }
 
 /// A transient message.

@@ -280,7 +280,7 @@ async fn perform(sh: Arc<Shared>, effect: Effect) {
         Effect::LoadPolicy { id } => {
             let result = c.policy().await.map_err(Failure::from).and_then(|p| {
                 p.to_policy()
-                    .ok_or_else(|| Failure::Decode("unusable policy".into()))
+                    .ok_or_else(|| Failure::Portal(PortalError::Decode("unusable policy".into())))
             });
             sh.send(Msg::PolicyLoaded { id, result });
         }
@@ -532,68 +532,17 @@ async fn submit_change(
     }
 }
 
-impl From<PortalError> for Failure {
-    fn from(e: PortalError) -> Self {
-        match e {
-            PortalError::InvalidCredentials => Failure::InvalidCredentials,
-            PortalError::Locked { retry_after_secs } => Failure::Locked { retry_after_secs },
-            PortalError::InvalidMfaCode { attempts_left } => {
-                Failure::InvalidMfaCode { attempts_left }
-            }
-            PortalError::MfaCodeReused => Failure::MfaCodeReused,
-            PortalError::MfaTokenInvalid => Failure::MfaTokenInvalid,
-            PortalError::AlreadyEnrolled => Failure::AlreadyEnrolled,
-            PortalError::NotEnrolled => Failure::NotEnrolled,
-            PortalError::SessionExpired => Failure::SessionExpired,
-            PortalError::NotSignedIn => Failure::NotSignedIn,
-            PortalError::Refused(r) => Failure::Refused(r),
-            PortalError::VersionConflict(fresh) => Failure::VersionConflict { fresh },
-            PortalError::IdempotencyKeyReused => Failure::IdempotencyKeyReused,
-            PortalError::RateLimited { retry_after_secs } => {
-                Failure::RateLimited { retry_after_secs }
-            }
-            PortalError::NotFound => Failure::NotFound,
-            PortalError::NoScheduledChange => Failure::NoScheduledChange,
-            PortalError::Server {
-                status,
-                code,
-                message,
-            } => Failure::Server {
-                status,
-                code,
-                message,
-            },
-            PortalError::Network(m) => Failure::Network(m),
-            PortalError::Timeout => Failure::Timeout,
-            PortalError::Decode(m) => Failure::Decode(m),
-            PortalError::InsecureUrl(m) => Failure::InsecureUrl(m),
-            PortalError::InvalidUrl(m) => Failure::InvalidUrl(m),
-            PortalError::StillPending { .. } => Failure::StillPending,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn portal_errors_map_one_to_one() {
-        assert_eq!(
-            Failure::from(PortalError::Locked {
-                retry_after_secs: 5
-            }),
-            Failure::Locked {
-                retry_after_secs: 5
-            }
-        );
-        assert_eq!(
-            Failure::from(PortalError::StillPending {
-                operation_id: "x".into()
-            }),
-            Failure::StillPending
-        );
-        assert!(Failure::from(PortalError::Timeout).is_transient());
+    fn portal_errors_are_wrapped_and_transient_ones_say_so() {
+        let f = Failure::from(PortalError::Timeout);
+        assert_eq!(f, Failure::Portal(PortalError::Timeout));
+        assert!(f.is_transient());
+        assert!(!Failure::from(PortalError::InvalidCredentials).is_transient());
+        assert!(!Failure::Audit("disk full".into()).is_transient());
     }
 
     #[test]

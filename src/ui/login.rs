@@ -1,5 +1,6 @@
 //! Login: portal address, DEMO banner, username, masked password, errors.
 
+use crate::portal::PortalError;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -114,7 +115,7 @@ fn error_text(model: &Model, form: &LoginForm, t: &dyn Catalog) -> Option<String
         }
     }
     match &form.error {
-        Some(Failure::Locked { .. }) if form.locked_until.is_some() => None,
+        Some(Failure::Portal(PortalError::Locked { .. })) if form.locked_until.is_some() => None,
         Some(f) => Some(t.failure(f, model.policy.time_zone)),
         None => None,
     }

@@ -331,7 +331,7 @@ pub(super) fn on_change_submitted(
                 },
             );
         }
-        Err(Failure::VersionConflict { fresh }) => {
+        Err(Failure::Portal(PortalError::VersionConflict(fresh))) => {
             let previous_quantity = w.sub.quantity;
             w.sub = (*fresh).clone();
             w.error = Some(WizardError::Conflict { previous_quantity });
@@ -339,14 +339,14 @@ pub(super) fn on_change_submitted(
             w.step = WizardStep::Total { plan };
             cache(model, *fresh);
         }
-        Err(Failure::Refused(r)) => {
+        Err(Failure::Portal(PortalError::Refused(r))) => {
             w.error = Some(WizardError::Refused(r));
             let plan = w.plan_at(&policy, now);
             w.step = WizardStep::Total { plan };
         }
         Err(e) => {
             let mut review = review;
-            if e == Failure::IdempotencyKeyReused {
+            if e == Failure::Portal(PortalError::IdempotencyKeyReused) {
                 review.confirmed = None;
             }
             let expired = needs_login(&e);
