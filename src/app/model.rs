@@ -183,7 +183,7 @@ impl Enrolment {
     }
     /// The secret in groups of four (`ABCD EFGH ...`).
     pub fn secret_groups(&self) -> String {
-        group4(&self.secret)
+        crate::i18n::group_secret(&self.secret)
     }
     /// Whether `code` is valid at `now` (one step of skew either way).
     pub fn check(&self, code: &str, now: DateTime<Utc>) -> bool {
@@ -218,15 +218,6 @@ impl fmt::Debug for Enrolment {
 
 pub(crate) fn unix(now: DateTime<Utc>) -> u64 {
     u64::try_from(now.timestamp()).unwrap_or(0)
-}
-
-pub(crate) fn group4(s: &str) -> String {
-    let chars: Vec<char> = s.chars().filter(|c| !c.is_whitespace()).collect();
-    chars
-        .chunks(4)
-        .map(|c| c.iter().collect::<String>())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// First login: enrol an authenticator, then type its code.

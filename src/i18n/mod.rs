@@ -38,12 +38,7 @@ pub enum Lang {
 pub struct ParseLangError(pub String);
 
 impl Lang {
-    /// Spanish when `LANG` starts with `es`, English otherwise.
-    pub fn from_env() -> Lang {
-        Lang::from_locale(std::env::var("LANG").ok().as_deref())
-    }
-
-    /// The rule behind [`Lang::from_env`], for a given `LANG` value.
+    /// Spanish when a `LANG` value starts with `es`, English otherwise.
     pub fn from_locale(value: Option<&str>) -> Lang {
         match value {
             Some(v) if v.trim().to_ascii_lowercase().starts_with("es") => Lang::Es,
