@@ -275,17 +275,31 @@ fn session_info(s: portal::Session) -> SessionInfo {
 }
 
 async fn perform(sh: Arc<Shared>, effect: Effect) {
+    match effect {
+        Effect::Resume { .. }
+        | Effect::DemoSignIn { .. }
+        | Effect::Login { .. }
+        | Effect::Enroll { .. }
+        | Effect::Verify { .. }
+        | Effect::Logout { .. }
+        | Effect::SaveRefreshToken { .. }
+        | Effect::RememberUsername { .. } => perform_session(&sh, effect).await,
+        Effect::LoadPolicy { .. }
+        | Effect::LoadServices { .. }
+        | Effect::LoadSubscription { .. }
+        | Effect::SubmitChange { .. }
+        | Effect::CancelScheduledChange { .. }
+        | Effect::AppendAudit(_) => perform_data(&sh, effect).await,
+        Effect::ProbeSecretStore | Effect::TrackOperation { .. } | Effect::Quit => {}
+    }
+}
+
+/// Signing in and out, and what is kept of a session.
+async fn perform_session(sh: &Arc<Shared>, effect: Effect) {
     let c = &sh.client;
     match effect {
-        Effect::LoadPolicy { id } => {
-            let result = c.policy().await.map_err(Failure::from).and_then(|p| {
-                p.to_policy()
-                    .ok_or_else(|| Failure::Portal(PortalError::Decode("unusable policy".into())))
-            });
-            sh.send(Msg::PolicyLoaded { id, result });
-        }
         Effect::Resume { id, username } => {
-            let result = resume(&sh, &username).await;
+            let result = resume(sh, &username).await;
             sh.send(Msg::Resumed { id, result });
         }
         Effect::DemoSignIn {
@@ -346,6 +360,52 @@ async fn perform(sh: Arc<Shared>, effect: Effect) {
                 .map_err(Failure::from);
             sh.send(Msg::Verified { id, result });
         }
+        Effect::Logout { id, username } => {
+            sh.set_persist_user(None);
+            if let Err(e) = c.logout().await {
+                tracing::info!(error = %e, "logout at the portal failed; the local session is gone");
+            }
+            sh.store().await.delete(&sh.portal_url, &username).await;
+            sh.send(Msg::LoggedOut { id });
+        }
+        Effect::SaveRefreshToken { username } => {
+            sh.set_persist_user(Some(username.clone()));
+            let token = c.subscribe_refresh_tokens().borrow().clone();
+            if let Some(t) = token {
+                let store = sh.store().await;
+                store.save(&sh.portal_url, &username, &t).await;
+                report_store_notice(sh, store);
+            }
+        }
+        Effect::RememberUsername { username } => {
+            if let Some(path) = sh.config_path.clone() {
+                let r = tokio::task::spawn_blocking(move || {
+                    crate::config::Config::remember_username(&path, &username)
+                })
+                .await;
+                match r {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::warn!(error = %e, "cannot remember the username"),
+                    Err(e) => tracing::warn!(error = %e, "cannot remember the username"),
+                }
+            }
+        }
+        // The others are routed by `perform`.
+        _ => {}
+    }
+}
+
+/// Reading and changing the portal's data, and the audit log.
+async fn perform_data(sh: &Arc<Shared>, effect: Effect) {
+    let c = &sh.client;
+    match effect {
+        Effect::LoadPolicy { id } => {
+            let result = c.policy().await.map_err(Failure::from).and_then(|p| {
+                p.to_policy()
+                    .ok_or_else(|| Failure::Portal(PortalError::Decode("unusable policy".into())))
+            });
+            sh.send(Msg::PolicyLoaded { id, result });
+        }
         Effect::LoadServices { id } => {
             let result = c.services().await.map_err(Failure::from);
             sh.send(Msg::ServicesLoaded { id, result });
@@ -372,7 +432,7 @@ async fn perform(sh: Arc<Shared>, effect: Effect) {
             audit,
         } => {
             let result =
-                submit_change(&sh, &subscription_id, &request, &idempotency_key, audit).await;
+                submit_change(sh, &subscription_id, &request, &idempotency_key, audit).await;
             sh.send(Msg::ChangeSubmitted { id, result });
         }
         Effect::CancelScheduledChange {
@@ -389,44 +449,15 @@ async fn perform(sh: Arc<Shared>, effect: Effect) {
                 result,
             });
         }
-        Effect::Logout { id, username } => {
-            sh.set_persist_user(None);
-            if let Err(e) = c.logout().await {
-                tracing::info!(error = %e, "logout at the portal failed; the local session is gone");
-            }
-            sh.store().await.delete(&sh.portal_url, &username).await;
-            sh.send(Msg::LoggedOut { id });
-        }
-        Effect::SaveRefreshToken { username } => {
-            sh.set_persist_user(Some(username.clone()));
-            let token = c.subscribe_refresh_tokens().borrow().clone();
-            if let Some(t) = token {
-                let store = sh.store().await;
-                store.save(&sh.portal_url, &username, &t).await;
-                report_store_notice(&sh, store);
-            }
-        }
         Effect::AppendAudit(mut record) => {
             // Audit lines carry the wall-clock time they were written.
             record.time = Utc::now();
-            if let Err(f) = append_audit(&sh, record).await {
+            if let Err(f) = append_audit(sh, record).await {
                 sh.send(Msg::AuditFailed { failure: f });
             }
         }
-        Effect::RememberUsername { username } => {
-            if let Some(path) = sh.config_path.clone() {
-                let r = tokio::task::spawn_blocking(move || {
-                    crate::config::Config::remember_username(&path, &username)
-                })
-                .await;
-                match r {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => tracing::warn!(error = %e, "cannot remember the username"),
-                    Err(e) => tracing::warn!(error = %e, "cannot remember the username"),
-                }
-            }
-        }
-        Effect::ProbeSecretStore | Effect::TrackOperation { .. } | Effect::Quit => {}
+        // The others are routed by `perform`.
+        _ => {}
     }
 }
 
