@@ -401,6 +401,61 @@ const SUB_FIELDS: &[&str] = &[
     "scheduled_change",
 ];
 
+/// `scheduled_change` of a subscription: in range, on a subscription that
+/// renews, at its renewal date.
+fn parse_scheduled_change(
+    o: &Obj<'_>,
+    (min, max): (Quantity, Quantity),
+    auto_renew: bool,
+    status: Status,
+    renewal_date: NaiveDate,
+    today: NaiveDate,
+) -> Result<Option<ScheduledChange>, TenantsError> {
+    let change = match o.opt("scheduled_change") {
+        None => None,
+        Some(sc) => {
+            let sc = Obj::new(
+                sc,
+                o.at("scheduled_change"),
+                &["quantity", "effective_date"],
+            )?;
+            let q = sc.u32("quantity")?;
+            if q < min || q > max {
+                return Err(bad(
+                    &sc.at("quantity"),
+                    format!("{q} is outside min..max ({min}..{max})"),
+                ));
+            }
+            if !auto_renew {
+                return Err(bad(
+                    &o.at("scheduled_change"),
+                    "a change at renewal needs auto_renew: true",
+                ));
+            }
+            if status == Status::Expired {
+                return Err(bad(
+                    &o.at("scheduled_change"),
+                    "an expired subscription cannot have a scheduled change",
+                ));
+            }
+            if let Some(d) = sc.opt("effective_date") {
+                let text = d.as_str().unwrap_or_default();
+                if parse_date(text, today) != Some(renewal_date) {
+                    return Err(bad(
+                        &sc.at("effective_date"),
+                        format!("must be the renewal date {renewal_date} (or be left out)"),
+                    ));
+                }
+            }
+            Some(ScheduledChange {
+                quantity: q,
+                effective_date: renewal_date,
+            })
+        }
+    };
+    Ok(change)
+}
+
 fn parse_subscription(
     v: &Value,
     path: String,
@@ -465,48 +520,8 @@ fn parse_subscription(
         .ok_or_else(|| bad(&o.at("term_start"), "renewal date out of range"))?;
     let auto_renew = o.bool("auto_renew")?;
     let assigned: Option<Quantity> = o.opt_u32("assigned")?;
-    let scheduled_change = match o.opt("scheduled_change") {
-        None => None,
-        Some(sc) => {
-            let sc = Obj::new(
-                sc,
-                o.at("scheduled_change"),
-                &["quantity", "effective_date"],
-            )?;
-            let q = sc.u32("quantity")?;
-            if q < min || q > max {
-                return Err(bad(
-                    &sc.at("quantity"),
-                    format!("{q} is outside min..max ({min}..{max})"),
-                ));
-            }
-            if !auto_renew {
-                return Err(bad(
-                    &o.at("scheduled_change"),
-                    "a change at renewal needs auto_renew: true",
-                ));
-            }
-            if status == Status::Expired {
-                return Err(bad(
-                    &o.at("scheduled_change"),
-                    "an expired subscription cannot have a scheduled change",
-                ));
-            }
-            if let Some(d) = sc.opt("effective_date") {
-                let text = d.as_str().unwrap_or_default();
-                if parse_date(text, today) != Some(renewal_date) {
-                    return Err(bad(
-                        &sc.at("effective_date"),
-                        format!("must be the renewal date {renewal_date} (or be left out)"),
-                    ));
-                }
-            }
-            Some(ScheduledChange {
-                quantity: q,
-                effective_date: renewal_date,
-            })
-        }
-    };
+    let scheduled_change =
+        parse_scheduled_change(&o, (min, max), auto_renew, status, renewal_date, today)?;
     Ok(Subscription {
         id,
         name,
