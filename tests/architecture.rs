@@ -728,3 +728,101 @@ fn main_importing_through_the_library_name_is_seen() {
         )]
     );
 }
+
+// ------------------------------------------------------------ function length
+
+/// Longest a function may be, from its `fn` line to its closing brace.
+const MAX_FN_LINES: usize = 120;
+
+/// Functions over `MAX_FN_LINES`: `file:line name (n lines)`. The one
+/// exception is a flat translation table: a catalogue function (`src/i18n/`)
+/// whose body is a single `match` (after `use` lines).
+fn long_functions(files: &[(String, String)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (path, src) in files {
+        let code = code_only(src);
+        let mut from = 0;
+        while let Some(found) = code[from..].find("fn ") {
+            let at = from + found;
+            from = at + 3;
+            if at > 0 && code[..at].ends_with(|c: char| is_ident(c)) {
+                continue;
+            }
+            let rest = &code[at + 3..];
+            let name: String = rest.chars().take_while(|c| is_ident(*c)).collect();
+            // The body starts at the first `{` unless a `;` (a declaration) comes first.
+            let (Some(open), semi) = (rest.find('{'), rest.find(';')) else {
+                continue;
+            };
+            if semi.is_some_and(|s| s < open) {
+                continue;
+            }
+            let open = at + 3 + open;
+            let mut depth = 0usize;
+            let mut close = open;
+            for (k, c) in code[open..].char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            close = open + k;
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let first = code[..at].matches('\n').count() + 1;
+            let last = code[..close].matches('\n').count() + 1;
+            let lines = last - first + 1;
+            // A table may open with `use Label::*;`.
+            let mut body = code[open + 1..close].trim_start();
+            while let Some(after) = body.strip_prefix("use ") {
+                body = after[after.find(';').map_or(after.len(), |k| k + 1)..].trim_start();
+            }
+            let table = path.starts_with("src/i18n/") && body.starts_with("match ");
+            if lines > MAX_FN_LINES && !table {
+                out.push(format!("{path}:{first} {name} ({lines} lines)"));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn no_function_is_longer_than_a_screen() {
+    let mut files = Vec::new();
+    read_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    let long = long_functions(&files);
+    assert!(
+        long.is_empty(),
+        "functions over {MAX_FN_LINES} lines:\n{}",
+        long.join("\n")
+    );
+}
+
+#[test]
+fn the_length_check_finds_a_long_function_and_spares_a_translation_table() {
+    let body = "    let x = 1;\n".repeat(119);
+    let arms = "        Label::A => \"a\",\n".repeat(130);
+    let files = tree(&[
+        (
+            "src/app/x.rs",
+            &format!("fn short() {{\n}}\n\nfn long() {{\n{body}}}\n"),
+        ),
+        (
+            "src/i18n/en.rs",
+            &format!(
+                "fn label(l: Label) -> &str {{\n    use Label::*;\n    match l {{\n{arms}    }}\n}}\n"
+            ),
+        ),
+    ]);
+    assert_eq!(
+        long_functions(&files),
+        vec!["src/app/x.rs:4 long (121 lines)".to_string()]
+    );
+}
