@@ -1,5 +1,8 @@
 //! The app core: `Model`, `Msg`, `Action`, `Effect`, the pure `update`, the
-//! keymap, and (behind them) the one runner that performs effects.
+//! keymap, terminal-independent `Key`s, and (behind them) the one runner that
+//! performs effects. No terminal, no drawing, no server here: `tui` owns the
+//! terminal and the event loop, `ui` the views; the message types the
+//! catalogue renders come from `i18n::vocab` (re-exported).
 //!
 //! Data flows one way: key -> keymap -> Action -> `update` -> Effects ->
 //! runner -> PortalClient -> Msg -> `update` -> render.
