@@ -13,12 +13,12 @@ use std::hint::black_box;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use licencias::api::{DecreaseWindowDto, ServiceDto, SubscriptionSummary, UserInfo};
-use licencias::app::backend::TtyBackend;
 use licencias::app::{
     DemoInfo, Effect, Key, KeyCode, Model, ModelInit, Msg, Prefs, SessionInfo, update,
 };
 use licencias::domain::{Status, Term};
 use licencias::i18n::Lang;
+use licencias::tui::backend::TtyBackend;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Size;
@@ -111,7 +111,8 @@ fn model(n: usize) -> Model {
     let mut m = Model::new(ModelInit {
         portal_url: "http://127.0.0.1:8787".into(),
         demo: Some(DemoInfo {
-            password_hint: true,
+            username: licencias::server::DEMO_USERNAME.into(),
+            password: licencias::server::DEMO_PASSWORD.into(),
             signed_in: true,
         }),
         username: None,
@@ -132,7 +133,7 @@ fn model(n: usize) -> Model {
     );
     let fx = update(&mut m, Msg::Started { now: now() });
     let resume = request_of(&fx, |e| match e {
-        Effect::DemoSignIn { id } => Some(*id),
+        Effect::DemoSignIn { id, .. } => Some(*id),
         _ => None,
     });
     let fx = update(

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 use licencias::cli::{Cli, Command, DemoOptions, Settings, SettingsError, Target};
-use licencias::{app, logging, portal, server};
+use licencias::{app, config, logging, portal, server, tui};
 
 fn main() -> ExitCode {
     tune_allocator();
@@ -87,7 +87,11 @@ async fn run_tui(cli: Cli) -> ExitCode {
                 .exit(),
         }
     }
-    let _log = match logging::init(settings.log_level) {
+    // The default file: `$XDG_STATE_HOME/licencias/licencias.log`.
+    let log = config::default_log_path()
+        .map_err(|e| e.to_string())
+        .and_then(|path| logging::init_file(settings.log_level, &path).map_err(|e| e.to_string()));
+    let _log = match log {
         Ok(g) => Some(g),
         Err(e) => {
             eprintln!("licencias: logging disabled: {e}");
@@ -147,10 +151,11 @@ async fn run_app(
     portal_url: String,
     demo: Option<DemoOptions>,
 ) -> Result<(), String> {
-    let opts = app::LaunchOptions {
+    let opts = tui::LaunchOptions {
         portal_url,
         demo: demo.as_ref().map(|d| app::DemoInfo {
-            password_hint: true,
+            username: server::DEMO_USERNAME.to_string(),
+            password: server::DEMO_PASSWORD.to_string(),
             signed_in: d.signed_in,
         }),
         username: settings.username.clone(),
@@ -163,5 +168,5 @@ async fn run_app(
         client: None,
         clock: demo.as_ref().and_then(|d| d.clock),
     };
-    app::run(opts).await.map_err(|e| e.to_string())
+    tui::run(opts).await.map_err(|e| e.to_string())
 }

@@ -16,6 +16,7 @@ use licencias::domain::{
     Billing, OperationStatus, PendingOperation, Policy, ScheduledChange, Status, Subscription, Term,
 };
 use licencias::i18n::Lang;
+use licencias::portal::PortalError;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -45,7 +46,8 @@ impl Driver {
         let model = Model::new(ModelInit {
             portal_url: PORTAL.to_string(),
             demo: demo.then_some(DemoInfo {
-                password_hint: true,
+                username: licencias::server::DEMO_USERNAME.into(),
+                password: licencias::server::DEMO_PASSWORD.into(),
                 signed_in: false,
             }),
             username: None,
@@ -422,7 +424,9 @@ fn login_wrong_password_and_lockout() {
     let id = d.password();
     d.send(Msg::LoginAnswered {
         id,
-        result: Err(licencias::app::Failure::InvalidCredentials),
+        result: Err(licencias::app::Failure::Portal(
+            PortalError::InvalidCredentials,
+        )),
     });
     snap!("login_wrong_password_en_80x24", d.snap(80, 24));
     // The password field has the focus again, empty.
@@ -434,9 +438,9 @@ fn login_wrong_password_and_lockout() {
     });
     d.send(Msg::LoginAnswered {
         id,
-        result: Err(licencias::app::Failure::Locked {
+        result: Err(licencias::app::Failure::Portal(PortalError::Locked {
             retry_after_secs: 250,
-        }),
+        })),
     });
     let s = d.snap(80, 24);
     assert!(s.contains("4 min 10 s"), "{s}");
@@ -522,9 +526,11 @@ fn mfa_verify_screen() {
     });
     d.send(Msg::Verified {
         id,
-        result: Err(licencias::app::Failure::InvalidMfaCode {
-            attempts_left: Some(2),
-        }),
+        result: Err(licencias::app::Failure::Portal(
+            PortalError::InvalidMfaCode {
+                attempts_left: Some(2),
+            },
+        )),
     });
     let s = d.snap(120, 40);
     assert!(s.contains("2 attempts left"), "{s}");
@@ -539,7 +545,7 @@ fn mfa_verify_screen() {
     });
     d.send(Msg::Verified {
         id,
-        result: Err(licencias::app::Failure::MfaCodeReused),
+        result: Err(licencias::app::Failure::Portal(PortalError::MfaCodeReused)),
     });
     snap!("mfa_verify_reused_es_80x24", d.snap(80, 24));
 }
@@ -895,7 +901,7 @@ impl std::io::Write for Shared {
 /// services screen (with `n` rows, the cursor on the third) and then for
 /// one key.
 fn frame_and_key_bytes(n: usize, key: Key) -> (usize, usize) {
-    use licencias::app::backend::TtyBackend;
+    use licencias::tui::backend::TtyBackend;
     use ratatui::layout::{Rect, Size};
     use ratatui::{TerminalOptions, Viewport};
     let mut d = Driver::new(Lang::En, false, true, false);
@@ -1008,9 +1014,9 @@ fn wizard_errors_come_back_with_the_input_intact() {
     fresh.version = 4;
     d.send(Msg::ChangeSubmitted {
         id,
-        result: Err(licencias::app::Failure::VersionConflict {
-            fresh: Box::new(fresh),
-        }),
+        result: Err(licencias::app::Failure::Portal(
+            PortalError::VersionConflict(Box::new(fresh)),
+        )),
     });
     let s = d.snap(80, 24);
     assert!(s.contains("changed meanwhile"), "{s}");
@@ -1020,7 +1026,7 @@ fn wizard_errors_come_back_with_the_input_intact() {
     let (mut d, id) = confirmed_increase(Lang::Es);
     d.send(Msg::ChangeSubmitted {
         id,
-        result: Err(licencias::app::Failure::Timeout),
+        result: Err(licencias::app::Failure::Portal(PortalError::Timeout)),
     });
     let s = d.snap(120, 40);
     assert!(s.contains("CHG-1234"), "{s}");
@@ -1106,9 +1112,9 @@ fn review_with_every_warning_keeps_confirm_on_screen_at_80x24() {
     });
     d.send(Msg::ChangeSubmitted {
         id,
-        result: Err(licencias::app::Failure::Network(
+        result: Err(licencias::app::Failure::Portal(PortalError::Network(
             "connection reset by peer".into(),
-        )),
+        ))),
     });
     let s = d.snap(80, 24);
     assert!(s.contains("[ Confirmar ]"), "{s}");

@@ -8,7 +8,7 @@ use crate::api::{self, ApiError, ErrorCode};
 use crate::domain::Refusal;
 
 /// A failed portal call.
-#[derive(thiserror::Error, Debug, Clone, PartialEq)]
+#[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
 pub enum PortalError {
     /// Wrong username or password (401 `invalid_credentials`).
     #[error("wrong username or password")]

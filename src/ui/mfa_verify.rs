@@ -1,5 +1,6 @@
 //! Sign-in, second step: a 6-digit code from the authenticator.
 
+use crate::portal::PortalError;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -39,7 +40,9 @@ pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: 
     if let Some(n) = state.attempts_left
         && !matches!(
             state.error,
-            Some(crate::app::Failure::InvalidMfaCode { .. })
+            Some(crate::app::Failure::Portal(
+                PortalError::InvalidMfaCode { .. }
+            ))
         )
     {
         lines.push(Line::styled(t.attempts_left(n), theme.warn()));

@@ -143,34 +143,36 @@ fn flag_letter(t: &dyn Catalog, l: Label) -> String {
 /// enough to read a row across.
 const MAX_TABLE_WIDTH: u16 = 150;
 
-fn table(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut Frame) {
-    let area = Rect {
-        width: area.width.min(MAX_TABLE_WIDTH),
-        ..area
-    };
+/// No rows to show: say why (loading, nothing there, nothing matches).
+fn empty_table(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut Frame) {
     let s = &model.services;
-    let body = usize::from(area.height.saturating_sub(1));
-    if s.view.is_empty() {
-        let msg = if s.rows.is_empty() {
-            if s.request.is_some() || s.loaded_at.is_none() {
-                t.label(Label::Loading)
-            } else {
-                t.label(Label::NoServices)
-            }
+    let msg = if s.rows.is_empty() {
+        if s.request.is_some() || s.loaded_at.is_none() {
+            t.label(Label::Loading)
         } else {
-            t.label(Label::NoMatches)
-        };
-        let mut lines = vec![Line::raw(""), Line::styled(theme.text(msg), theme.dim())];
-        if let Some(f) = &s.error {
-            lines.push(Line::styled(
-                t.failure(f, model.policy.time_zone),
-                theme.error(),
-            ));
+            t.label(Label::NoServices)
         }
-        frame.render_widget(Paragraph::new(lines), area);
-        return;
+    } else {
+        t.label(Label::NoMatches)
+    };
+    let mut lines = vec![Line::raw(""), Line::styled(theme.text(msg), theme.dim())];
+    if let Some(f) = &s.error {
+        lines.push(Line::styled(
+            t.failure(f, model.policy.time_zone),
+            theme.error(),
+        ));
     }
-    let wide = area.width >= WIDE;
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// The column titles, the sorted one with its arrow.
+fn header_texts<'a>(
+    model: &Model,
+    t: &'a dyn Catalog,
+    theme: &Theme,
+    wide: bool,
+) -> Vec<Cow<'a, str>> {
+    let s = &model.services;
     let arrow = theme.sort_arrow();
     let head = |l: Label, sorted: bool| -> Cow<'_, str> {
         if sorted {
@@ -202,6 +204,22 @@ fn table(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut 
             flag_letter(t, Label::FlagPending)
         )),
     ]);
+    header
+}
+
+fn table(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let area = Rect {
+        width: area.width.min(MAX_TABLE_WIDTH),
+        ..area
+    };
+    let s = &model.services;
+    let body = usize::from(area.height.saturating_sub(1));
+    if s.view.is_empty() {
+        empty_table(model, t, theme, area, frame);
+        return;
+    }
+    let wide = area.width >= WIDE;
+    let header = header_texts(model, t, theme, wide);
 
     let range = s.visible(body);
     let first = range.start;

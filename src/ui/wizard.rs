@@ -34,12 +34,8 @@ pub fn render(
     frame.render_widget(block, area);
     let width = usize::from(inner.width);
 
-    let step = match &wizard.step {
-        WizardStep::When => 0,
-        WizardStep::Total { .. } => 1,
-        WizardStep::Review(_) => 2,
-        _ => 3,
-    };
+    // The indicator counts from 0; the model's step number from 1.
+    let step = wizard.step_number().0.saturating_sub(1);
     let mut lines: Vec<Line> = vec![step_indicator(step, t, theme), Line::raw("")];
     if let Some(e) = &wizard.error {
         lines.push(Line::styled(
