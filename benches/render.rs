@@ -13,12 +13,12 @@ use std::hint::black_box;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use licencias::api::{DecreaseWindowDto, ServiceDto, SubscriptionSummary, UserInfo};
-use licencias::app::backend::TtyBackend;
 use licencias::app::{
     DemoInfo, Effect, Key, KeyCode, Model, ModelInit, Msg, Prefs, SessionInfo, update,
 };
 use licencias::domain::{Status, Term};
 use licencias::i18n::Lang;
+use licencias::tui::backend::TtyBackend;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Size;
@@ -111,7 +111,8 @@ fn model(n: usize) -> Model {
     let mut m = Model::new(ModelInit {
         portal_url: "http://127.0.0.1:8787".into(),
         demo: Some(DemoInfo {
-            password_hint: true,
+            username: licencias::server::DEMO_USERNAME.into(),
+            password: licencias::server::DEMO_PASSWORD.into(),
             signed_in: true,
         }),
         username: None,
@@ -132,7 +133,7 @@ fn model(n: usize) -> Model {
     );
     let fx = update(&mut m, Msg::Started { now: now() });
     let resume = request_of(&fx, |e| match e {
-        Effect::DemoSignIn { id } => Some(*id),
+        Effect::DemoSignIn { id, .. } => Some(*id),
         _ => None,
     });
     let fx = update(
@@ -266,5 +267,23 @@ fn bench_filter(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_render, bench_filter);
+fn bench_sort(c: &mut Criterion) {
+    // `s` three times: the whole list sorted by renewal date, by window,
+    // then by name again (natural order: numbers in names by value, and
+    // the tie-break of the other two).
+    let mut g = c.benchmark_group("sort_cycle_three_sorts");
+    for n in SIZES {
+        let mut m = model(n);
+        g.bench_function(BenchmarkId::from_parameter(n), |b| {
+            b.iter(|| {
+                for _ in 0..3 {
+                    key(&mut m, Key::ch('s'));
+                }
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench_render, bench_filter, bench_sort);
 criterion_main!(benches);

@@ -347,6 +347,10 @@ pub struct DemoArgs {
     #[arg(long, value_name = "S", default_value_t = DEMO_PROVISIONING_DELAY_SECS)]
     pub provisioning_delay: u64,
 
+    /// Seconds a change request may await approval before it expires.
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::server::DEFAULT_APPROVAL_TTL_SECS)]
+    pub approval_ttl: u64,
+
     /// Add N generated subscriptions to the demo tenant.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub scale: u32,
@@ -361,6 +365,7 @@ impl Default for DemoArgs {
         Self {
             clock: None,
             provisioning_delay: DEMO_PROVISIONING_DELAY_SECS,
+            approval_ttl: crate::server::DEFAULT_APPROVAL_TTL_SECS,
             scale: 0,
             signed_in: false,
         }
@@ -387,6 +392,7 @@ pub enum Target {
 pub struct DemoOptions {
     pub clock: Option<DateTime<Utc>>,
     pub provisioning_delay: std::time::Duration,
+    pub approval_ttl: std::time::Duration,
     pub scale: u32,
     pub signed_in: bool,
 }
@@ -481,6 +487,7 @@ impl Cli {
                 Target::Demo(DemoOptions {
                     clock: d.clock,
                     provisioning_delay: std::time::Duration::from_secs(d.provisioning_delay),
+                    approval_ttl: std::time::Duration::from_secs(d.approval_ttl),
                     scale: d.scale,
                     // `licencias --signed-in demo` means `demo --signed-in`.
                     signed_in: d.signed_in || self.signed_in,
@@ -509,6 +516,7 @@ impl Cli {
                     Target::Demo(DemoOptions {
                         clock: d.clock,
                         provisioning_delay: std::time::Duration::from_secs(d.provisioning_delay),
+                        approval_ttl: std::time::Duration::from_secs(d.approval_ttl),
                         scale: d.scale,
                         signed_in: self.signed_in,
                     })
@@ -706,6 +714,8 @@ mod tests {
                 "2026-11-25T10:00:00-05:00",
                 "--provisioning-delay",
                 "3",
+                "--approval-ttl",
+                "90",
                 "--scale",
                 "100",
                 "--signed-in",
@@ -718,6 +728,7 @@ mod tests {
         match s.target {
             Target::Demo(d) => {
                 assert_eq!(d.provisioning_delay, std::time::Duration::from_secs(3));
+                assert_eq!(d.approval_ttl, std::time::Duration::from_secs(90));
                 assert_eq!(d.scale, 100);
                 assert!(d.signed_in);
                 assert_eq!(d.clock.unwrap().to_rfc3339(), "2026-11-25T15:00:00+00:00");

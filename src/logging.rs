@@ -73,8 +73,6 @@ pub enum LoggingError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error(transparent)]
-    Config(#[from] crate::config::ConfigError),
     #[error("logging was already set up")]
     AlreadyInitialised,
 }
@@ -312,12 +310,6 @@ pub fn field_formatter() -> FieldFormatter {
         &dyn std::fmt::Debug,
     ) -> std::fmt::Result = format_field;
     tracing_subscriber::fmt::format::debug_fn(f).delimited(" ")
-}
-
-/// Log to the default file (`$XDG_STATE_HOME/licencias/licencias.log`).
-pub fn init(level: LogLevel) -> Result<LogGuard, LoggingError> {
-    let path = crate::config::default_log_path()?;
-    init_file(level, &path)
 }
 
 /// Open (append, mode 0600) the log file at `path`, creating its directory.

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 use licencias::cli::{Cli, Command, DemoOptions, Settings, SettingsError, Target};
-use licencias::{app, commands, logging, portal, server};
+use licencias::{app, commands, config, logging, portal, server, tui};
 
 fn main() -> ExitCode {
     tune_allocator();
@@ -93,7 +93,7 @@ async fn run_command(cli: &Cli) -> ExitCode {
     {
         *url = normalised;
     }
-    let _log = match logging::init(settings.log_level) {
+    let _log = match init_file_log(settings.log_level) {
         Ok(g) => Some(g),
         Err(e) => {
             tracing::debug!(error = %e, "logging disabled");
@@ -101,6 +101,12 @@ async fn run_command(cli: &Cli) -> ExitCode {
         }
     };
     ExitCode::from(commands::run(command, settings).await.code())
+}
+
+/// Log to the default file: `$XDG_STATE_HOME/licencias/licencias.log`.
+fn init_file_log(level: logging::LogLevel) -> Result<logging::LogGuard, String> {
+    let path = config::default_log_path().map_err(|e| e.to_string())?;
+    logging::init_file(level, &path).map_err(|e| e.to_string())
 }
 
 async fn run_tui(cli: Cli) -> ExitCode {
@@ -122,7 +128,7 @@ async fn run_tui(cli: Cli) -> ExitCode {
                 .exit(),
         }
     }
-    let _log = match logging::init(settings.log_level) {
+    let _log = match init_file_log(settings.log_level) {
         Ok(g) => Some(g),
         Err(e) => {
             eprintln!("licencias: logging disabled: {e}");
@@ -166,6 +172,7 @@ async fn start_demo(d: &DemoOptions) -> Result<server::RunningServer, String> {
     let config = server::ServerConfig {
         clock: d.clock,
         provisioning_delay: d.provisioning_delay,
+        approval_ttl: d.approval_ttl,
         scale: d.scale,
         ..server::ServerConfig::default()
     };
@@ -181,10 +188,11 @@ async fn run_app(
     portal_url: String,
     demo: Option<DemoOptions>,
 ) -> Result<(), String> {
-    let opts = app::LaunchOptions {
+    let opts = tui::LaunchOptions {
         portal_url,
         demo: demo.as_ref().map(|d| app::DemoInfo {
-            password_hint: true,
+            username: server::DEMO_USERNAME.to_string(),
+            password: server::DEMO_PASSWORD.to_string(),
             signed_in: d.signed_in,
         }),
         username: settings.username.clone(),
@@ -197,5 +205,5 @@ async fn run_app(
         client: None,
         clock: demo.as_ref().and_then(|d| d.clock),
     };
-    app::run(opts).await.map_err(|e| e.to_string())
+    tui::run(opts).await.map_err(|e| e.to_string())
 }

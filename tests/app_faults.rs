@@ -11,6 +11,7 @@ use licencias::app::{
 };
 use licencias::audit::{AuditLog, AuditStatus};
 use licencias::domain::Effective;
+use licencias::portal::PortalError;
 
 /// Sign in through the front, open sub-bs and prepare "12 now" up to Review
 /// with the approval ticked and a reference typed.
@@ -99,7 +100,9 @@ async fn a_reset_before_the_server_saw_the_change_keeps_the_input_and_sends_noth
     let w = app.m.wizard().unwrap();
     assert!(matches!(
         &w.error,
-        Some(WizardError::Failed(Failure::Network(_) | Failure::Timeout))
+        Some(WizardError::Failed(
+            Failure::Portal(PortalError::Network(_)) | Failure::Portal(PortalError::Timeout)
+        ))
     ));
     assert_eq!(w.input.entry.value(), "12");
     assert!(app.m.operations.is_empty());
@@ -127,7 +130,10 @@ async fn garbage_and_server_errors_on_the_listing_are_shown_and_refresh_recovers
         m.services.request.is_none() && m.services.error.is_some()
     })
     .await;
-    assert!(matches!(app.m.services.error, Some(Failure::Decode(_))));
+    assert!(matches!(
+        app.m.services.error,
+        Some(Failure::Portal(PortalError::Decode(_)))
+    ));
     assert_eq!(app.m.services.rows.len(), rows, "the last listing stays");
     assert!(!app.m.toasts.is_empty());
     app.front.as_ref().unwrap().clear_plans();
@@ -175,7 +181,12 @@ async fn a_refused_refresh_goes_back_to_login_and_the_wizard_survives_it() {
     assert_eq!(form.username.value(), "demo");
     assert_eq!(app.m.stack.len(), 3, "services, detail and wizard kept");
     let w = app.m.wizard().unwrap();
-    assert_eq!(w.error, Some(WizardError::Failed(Failure::SessionExpired)));
+    assert_eq!(
+        w.error,
+        Some(WizardError::Failed(Failure::Portal(
+            PortalError::SessionExpired
+        )))
+    );
     assert!(matches!(w.step, WizardStep::Review(_)));
     assert!(app.m.operations.is_empty(), "nothing was applied");
     app.front.as_ref().unwrap().clear_plans();

@@ -93,7 +93,8 @@ async fn demo_signed_in_signs_in_through_the_runner_after_the_first_frame() {
     let mut m = Model::new(ModelInit {
         portal_url: url,
         demo: Some(DemoInfo {
-            password_hint: true,
+            username: licencias::server::DEMO_USERNAME.into(),
+            password: licencias::server::DEMO_PASSWORD.into(),
             signed_in: true,
         }),
         username: None,

@@ -41,6 +41,11 @@ fn usage_error(args: &[&str], envs: &[(&str, &str)]) -> String {
 #[test]
 fn main_help_lists_every_flag_command_variable_and_file() {
     let help = stdout_of(&["--help"]);
+    let demo_login = format!(
+        "{} / {}",
+        licencias::server::DEMO_USERNAME,
+        licencias::server::DEMO_PASSWORD
+    );
     for needle in [
         "--portal",
         "--user",
@@ -63,7 +68,8 @@ fn main_help_lists_every_flag_command_variable_and_file() {
         "secret-service",
         "keyutils",
         "memory",
-        "demo / licencias-demo",
+        // The demo's credentials, as the server's demo data has them.
+        demo_login.as_str(),
     ] {
         assert!(help.contains(needle), "--help lacks {needle}:\n{help}");
     }
@@ -75,6 +81,7 @@ fn demo_help_lists_its_flags() {
     for needle in [
         "--clock",
         "--provisioning-delay",
+        "--approval-ttl",
         "--scale",
         "--signed-in",
         "[default: 20]",
@@ -92,6 +99,8 @@ fn serve_help_lists_its_flags() {
         "--tenants",
         "--clock",
         "--provisioning-delay",
+        "--approval-ttl",
+        "[default: 259200]",
         "--scale",
         "--state",
         "127.0.0.1:8787",

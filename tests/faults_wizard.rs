@@ -23,6 +23,7 @@
 
 mod app_support;
 
+use licencias::portal::PortalError;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -376,23 +377,26 @@ async fn transient_faults_are_ridden_out_and_the_change_applied_once() {
 async fn faults_outlasting_the_retries_keep_the_input_and_apply_once_when_confirmed_again() {
     let cases: [(Fault, bool, Expect); 6] = [
         (status(500, "internal", None), false, |f| {
-            matches!(f, Failure::Server { status: 500, .. })
+            matches!(f, Failure::Portal(PortalError::Server { status: 500, .. }))
         }),
         (status(502, "bad_gateway", Some(1)), false, |f| {
-            matches!(f, Failure::Server { status: 502, .. })
+            matches!(f, Failure::Portal(PortalError::Server { status: 502, .. }))
         }),
         (Fault::ResetBefore, false, |f| {
-            matches!(f, Failure::Network(_))
+            matches!(f, Failure::Portal(PortalError::Network(_)))
         }),
         // The server accepted; every answer was lost.
         (Fault::ResetAfter, true, |f| {
-            matches!(f, Failure::Network(_))
+            matches!(f, Failure::Portal(PortalError::Network(_)))
         }),
         (Fault::Truncated, true, |f| {
-            matches!(f, Failure::Network(_) | Failure::Decode(_))
+            matches!(
+                f,
+                Failure::Portal(PortalError::Network(_)) | Failure::Portal(PortalError::Decode(_))
+            )
         }),
         (Fault::WrongShape, false, |f| {
-            matches!(f, Failure::Decode(_))
+            matches!(f, Failure::Portal(PortalError::Decode(_)))
         }),
     ];
     for (fault, applied, expect) in cases {
@@ -405,7 +409,7 @@ async fn a_hang_past_the_timeout_never_applies_twice() {
     // Each attempt is held past the client's timeout (5 s), then reaches the
     // server anyway: the first one applies, the others replay it.
     persistent_fault_then_retry(Fault::Slow(Duration::from_secs(7)), true, |f| {
-        matches!(f, Failure::Timeout)
+        matches!(f, Failure::Portal(PortalError::Timeout))
     })
     .await;
 }
@@ -424,9 +428,9 @@ async fn a_429_with_a_long_retry_after_is_shown_with_the_wait() {
     let f = c.assert_back_in_review_intact(13);
     assert_eq!(
         f,
-        Failure::RateLimited {
+        Failure::Portal(PortalError::RateLimited {
             retry_after_secs: 120
-        }
+        })
     );
     let e = c.app.m.wizard().unwrap().error.clone().unwrap();
     let en = i18n::t(Lang::En).wizard_error(&e, 10, c.app.m.policy.time_zone);
@@ -482,7 +486,10 @@ async fn a_session_lost_mid_wizard_signs_in_again_and_keeps_the_wizard() {
         .plan("POST", "/auth/refresh", Fault::ResetAfter, 1);
     c.confirm().await;
     let f = c.assert_back_in_review_intact(13);
-    assert!(matches!(f, Failure::Network(_)), "{f:?}");
+    assert!(
+        matches!(f, Failure::Portal(PortalError::Network(_))),
+        "{f:?}"
+    );
     assert!(
         c.server_operations().is_empty(),
         "nothing reached the server"

@@ -66,7 +66,8 @@ fn model(services: Vec<ServiceDto>) -> Model {
     let mut m = Model::new(ModelInit {
         portal_url: "http://127.0.0.1:8787".into(),
         demo: Some(DemoInfo {
-            password_hint: true,
+            username: licencias::server::DEMO_USERNAME.into(),
+            password: licencias::server::DEMO_PASSWORD.into(),
             signed_in: true,
         }),
         username: None,
@@ -89,7 +90,7 @@ fn model(services: Vec<ServiceDto>) -> Model {
     let id = fx
         .iter()
         .find_map(|e| match e {
-            Effect::DemoSignIn { id } => Some(*id),
+            Effect::DemoSignIn { id, .. } => Some(*id),
             _ => None,
         })
         .unwrap();

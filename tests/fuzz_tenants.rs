@@ -106,6 +106,8 @@ fn field_name() -> impl Strategy<Value = String> {
             Just("assigned"),
             Just("scheduled_change"),
             Just("effective_date"),
+            Just("approval"),
+            Just("roles"),
         ]
         .prop_map(str::to_string),
         "[a-z_]{1,10}",
@@ -268,6 +270,10 @@ fn check_portal(p: &tenants::Portal, today: NaiveDate) {
         for u in &t.users {
             assert!(users.insert(u.username.clone()), "usernames unique");
             assert!(u.password_hash.starts_with("$argon2"));
+            let mut roles = u.roles.clone();
+            roles.sort();
+            roles.dedup();
+            assert_eq!(roles.len(), u.roles.len(), "each role at most once");
         }
         for s in &t.services {
             for sub in &s.subscriptions {

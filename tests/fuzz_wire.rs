@@ -6,9 +6,10 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use licencias::api::{
-    ChangeAccepted, ChangeRequest, ChangeScheduled, EnrollRequest, EnrollResponse, ErrorEnvelope,
-    LoginRequest, LoginResponse, OperationDto, PolicyResponse, RefreshRequest, ServicesPage,
-    SubscriptionDto, TokenResponse, VerifyRequest,
+    ApproveAnswer, ChangeAccepted, ChangeRequest, ChangeRequestAnswer, ChangeRequestsPage,
+    ChangeScheduled, EnrollRequest, EnrollResponse, ErrorEnvelope, HistoryPage, LoginRequest,
+    LoginResponse, MeResponse, OperationDto, PolicyResponse, RefreshRequest, RejectRequest,
+    ServicesPage, SubscriptionDto, TokenResponse, VerifyRequest,
 };
 use licencias::domain::{
     Billing, Effective, Policy, Refusal, Status, Subscription, Term, advance_terms,
@@ -47,6 +48,12 @@ fn json_value() -> impl Strategy<Value = Value> {
             Just("enroll"),
             Just("verify"),
             Just("decrease_outside_window"),
+            Just("second_person"),
+            Just("approver"),
+            Just("awaiting_approval"),
+            Just("large-increase"),
+            Just("change_requested"),
+            Just("request_stale"),
         ]
         .prop_map(|s| Value::String(s.to_string())),
     ];
@@ -81,6 +88,17 @@ fn json_value() -> impl Strategy<Value = Value> {
         Just("mfa_token"),
         Just("next_page_token"),
         Just("scheduled_change"),
+        Just("approval"),
+        Just("roles"),
+        Just("tenant"),
+        Just("change_request"),
+        Just("change_requests"),
+        Just("requested_by"),
+        Just("warnings"),
+        Just("events"),
+        Just("kind"),
+        Just("actor"),
+        Just("reason"),
     ];
     leaf.prop_recursive(4, 64, 8, move |inner| {
         prop_oneof![
@@ -110,6 +128,12 @@ fn decode_all(text: &str) {
     let _ = serde_json::from_str::<ChangeAccepted>(text);
     let _ = serde_json::from_str::<ChangeScheduled>(text);
     let _ = serde_json::from_str::<OperationDto>(text);
+    let _ = serde_json::from_str::<MeResponse>(text);
+    let _ = serde_json::from_str::<ChangeRequestAnswer>(text);
+    let _ = serde_json::from_str::<ChangeRequestsPage>(text);
+    let _ = serde_json::from_str::<ApproveAnswer>(text);
+    let _ = serde_json::from_str::<RejectRequest>(text);
+    let _ = serde_json::from_str::<HistoryPage>(text);
     if let Ok(e) = serde_json::from_str::<ErrorEnvelope>(text) {
         let _ = e.error.to_refusal();
         let _ = e.error.retry_after();

@@ -3,7 +3,7 @@
 //!
 //! The real binary (a debug build: the panic hook
 //! `LICENCIAS_TEST_PANIC_IN_VIEW=1` exists only with debug assertions, see
-//! `app::terminal`) runs under util-linux `script`, which gives it a pty.
+//! `tui::event_loop`) runs under util-linux `script`, which gives it a pty.
 //! In the same pty, after the binary exits, `stty -a` reports the line
 //! discipline: raw mode must be off (`icanon`, `echo`). The output must leave
 //! the alternate screen and show the cursor BEFORE the panic message, so

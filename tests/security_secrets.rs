@@ -134,7 +134,11 @@ fn no_secret_is_logged_shown_printed_or_written_to_disk() {
         std::env::set_var("XDG_RUNTIME_DIR", home.join("runtime"));
         std::env::set_var("TMPDIR", home.join("tmp"));
     }
-    let guard = logging::init(LogLevel::Trace).expect("logging to the XDG state dir");
+    let guard = logging::init_file(
+        LogLevel::Trace,
+        &licencias::config::default_log_path().expect("an XDG state dir"),
+    )
+    .expect("logging to the XDG state dir");
     let log_path = guard.path().map(Path::to_path_buf).expect("a log file");
     assert!(log_path.starts_with(&home), "{}", log_path.display());
 

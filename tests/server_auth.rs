@@ -86,7 +86,8 @@ async fn first_login_enrols_then_verifies_refreshes_and_logs_out() {
     assert_eq!(enrol2.status, StatusCode::CONFLICT);
     assert_eq!(enrol2.code(), "already_enrolled");
 
-    // Refresh rotation: a new pair; the old refresh token stops working.
+    // Refresh rotation: a new pair; the old refresh token stops working
+    // (presenting it again also revokes the new pair: tests/server_hardening.rs).
     let r1 = api
         .post("/auth/refresh", json!({"refresh_token": refresh}))
         .await;
@@ -96,11 +97,6 @@ async fn first_login_enrols_then_verifies_refreshes_and_logs_out() {
     assert_ne!(refresh2, refresh);
     assert_ne!(access2, access);
     assert_eq!(r1.body["user"]["tenant"], "acme");
-    let old = api
-        .post("/auth/refresh", json!({"refresh_token": refresh}))
-        .await;
-    assert_eq!(old.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(old.code(), "invalid_refresh_token");
     assert_eq!(api.get("/services", &access2).await.status, StatusCode::OK);
 
     // Logout takes only the bearer token and ends both tokens.
@@ -128,6 +124,11 @@ async fn first_login_enrols_then_verifies_refreshes_and_logs_out() {
         )
         .await;
     assert_eq!(out2.status, StatusCode::UNAUTHORIZED);
+    let old = api
+        .post("/auth/refresh", json!({"refresh_token": refresh}))
+        .await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(old.code(), "invalid_refresh_token");
     server.shutdown().await;
 }
 

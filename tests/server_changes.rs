@@ -309,13 +309,29 @@ async fn order_of_checks_on_changes() {
         (a.status, a.code()),
         (StatusCode::BAD_REQUEST, "idempotency_key_required")
     );
-    // 3. body shape: 400, and that answer is what the key replays
+    // 3. a body that is not declared JSON: 415
+    let a = api
+        .send(
+            api.http
+                .post(&url)
+                .bearer_auth(&t)
+                .header("Idempotency-Key", "o0")
+                .header("content-type", "text/plain")
+                .body("{}"),
+        )
+        .await;
+    assert_eq!(
+        (a.status, a.code()),
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+    );
+    // 3b. body shape: 400, and that answer is what the key replays
     let a = api
         .send(
             api.http
                 .post(&url)
                 .bearer_auth(&t)
                 .header("Idempotency-Key", "o1")
+                .header("content-type", "application/json")
                 .body("{"),
         )
         .await;
@@ -329,6 +345,7 @@ async fn order_of_checks_on_changes() {
                 .post(&url)
                 .bearer_auth(&t)
                 .header("Idempotency-Key", "o1")
+                .header("content-type", "application/json")
                 .body("{"),
         )
         .await;
@@ -340,6 +357,7 @@ async fn order_of_checks_on_changes() {
                 .post(&url)
                 .bearer_auth(&t)
                 .header("Idempotency-Key", "o1")
+                .header("content-type", "application/json")
                 .body("[]"),
         )
         .await;

@@ -148,7 +148,8 @@ async fn odd_headers_paths_and_garbage_never_cause_a_500() {
         assert!(a.status.is_client_error(), "{path}: {}", a.status);
         assert!(a.body["error"]["code"].is_string(), "{path}: {}", a.body);
     }
-    // Pseudo-random garbage on every POST route.
+    // Pseudo-random garbage declared as JSON on every POST route (a body
+    // that is not declared JSON is refused earlier: tests/server_hardening.rs).
     let mut seed = 0x2545_f491_4f6c_dd1du64;
     let url = format!("{}/subscriptions/acme-bs/changes", api.base);
     for i in 0..60 {
@@ -166,6 +167,7 @@ async fn odd_headers_paths_and_garbage_never_cause_a_500() {
                 .send(
                     api.http
                         .post(format!("{}{route}", api.base))
+                        .header("content-type", "application/json")
                         .body(body.clone()),
                 )
                 .await;
@@ -177,10 +179,132 @@ async fn odd_headers_paths_and_garbage_never_cause_a_500() {
                     .post(&url)
                     .bearer_auth(&t)
                     .header("Idempotency-Key", format!("fuzz-{i}"))
+                    .header("content-type", "application/json")
                     .body(body),
             )
             .await;
         assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_approval_routes_answer_bad_input_with_a_4xx() {
+    let server = start(INSIDE).await;
+    let api = Api::new(&server);
+    let t = api.bob().await;
+    let post = |path: String, key: String, body: Vec<u8>| {
+        api.http
+            .post(format!("{}{path}", api.base))
+            .bearer_auth(&t)
+            .header("Idempotency-Key", key)
+            .header("content-type", "application/json")
+            .body(body)
+    };
+    // The body is checked before the request is looked up.
+    let bad_bodies: [&[u8]; 6] = [
+        b"{",
+        b"[]",
+        b"null",
+        b"5",
+        b"\"text\"",
+        b"\xff\xfe\x00garbage",
+    ];
+    for (i, body) in bad_bodies.iter().enumerate() {
+        for action in ["approve", "cancel", "reject"] {
+            let a = api
+                .send(post(
+                    format!("/change-requests/cr-1/{action}"),
+                    format!("{action}-{i}"),
+                    body.to_vec(),
+                ))
+                .await;
+            assert_eq!(
+                (a.status, a.code()),
+                (StatusCode::BAD_REQUEST, "invalid_request"),
+                "{action} {body:?}: {}",
+                a.body
+            );
+        }
+    }
+    for (i, body) in [
+        json!({}),
+        json!({"reason": null}),
+        json!({"reason": ""}),
+        json!({"reason": ["x"]}),
+        json!({"reason": "x".repeat(501)}),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let a = api
+            .send(post(
+                "/change-requests/cr-1/reject".into(),
+                format!("reason-{i}"),
+                body.to_string().into_bytes(),
+            ))
+            .await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{body}: {}", a.body);
+    }
+    // Well-formed, but no such request: 404; without a key: 400.
+    let a = api
+        .send(post(
+            "/change-requests/cr-1/approve".into(),
+            "ok".into(),
+            Vec::new(),
+        ))
+        .await;
+    assert_eq!((a.status, a.code()), (StatusCode::NOT_FOUND, "not_found"));
+    let a = api
+        .send(
+            api.http
+                .post(format!("{}/change-requests/cr-1/cancel", api.base))
+                .bearer_auth(&t),
+        )
+        .await;
+    assert_eq!(a.code(), "idempotency_key_required");
+    for path in [
+        "/change-requests/%FF%FE",
+        "/change-requests/%00",
+        "/change-requests?status=",
+        "/change-requests?status=AWAITING_APPROVAL",
+        "/change-requests?page_size=-1",
+        "/change-requests?page_token=o-1",
+        "/subscriptions/%FF/history",
+        "/subscriptions/acme-bs/history?page_token=e-1",
+        "/subscriptions/acme-bs/history?page_token=e18446744073709551616",
+        "/subscriptions/acme-bs/history?page_size=0",
+    ] {
+        let a = api.get(path, &t).await;
+        assert!(a.status.is_client_error(), "{path}: {}", a.status);
+        assert!(a.body["error"]["code"].is_string(), "{path}: {}", a.body);
+    }
+    // Pseudo-random garbage on the decision routes.
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    for i in 0..40 {
+        let len = 1 + (i * 41) % 300;
+        let body: Vec<u8> = (0..len)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                (seed & 0xff) as u8
+            })
+            .collect();
+        let action = ["approve", "reject", "cancel"][i % 3];
+        let a = api
+            .send(post(
+                format!("/change-requests/cr-{i}/{action}"),
+                format!("fuzz-{i}"),
+                body,
+            ))
+            .await;
+        assert!(
+            a.status.is_client_error() && a.body["error"]["code"].is_string(),
+            "{action}: {} {}",
+            a.status,
+            a.body
+        );
     }
     server.shutdown().await;
 }

@@ -128,6 +128,52 @@ async fn state_file_survives_a_restart() {
 }
 
 #[tokio::test]
+async fn a_bad_state_file_stops_the_server_naming_the_field() {
+    let dir = temp_dir();
+    let state = dir.join("state.json");
+    let config = ServerConfig {
+        tenants: TenantsSource::Json(tenants_json()),
+        clock: Some(at(INSIDE)),
+        state_file: Some(state.clone()),
+        ..ServerConfig::default()
+    };
+    spawn(config.clone()).await.unwrap().shutdown().await;
+    let good: Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    // As written, it loads again.
+    spawn(config.clone()).await.unwrap().shutdown().await;
+
+    type Spoil = fn(&mut Value);
+    let cases: [(&str, Spoil); 4] = [
+        // acme-bs is 1..=300.
+        ("subs[\"acme-bs\"].sub.quantity", |v| {
+            v["subs"]["acme-bs"]["sub"]["quantity"] = json!(301)
+        }),
+        ("subs[\"acme-sched\"].sub.scheduled_change.quantity", |v| {
+            v["subs"]["acme-sched"]["sub"]["scheduled_change"]["quantity"] = json!(0)
+        }),
+        ("tenants[0].services[1].subscriptions[0]", |v| {
+            v["tenants"][0]["services"][1]["subscriptions"][0] = json!("ghost-sub")
+        }),
+        ("users[\"bob\"].totp_secret", |v| {
+            v["users"]["bob"]["totp_secret"] = json!("not base32!")
+        }),
+    ];
+    for (path, spoil) in cases {
+        let mut bad = good.clone();
+        spoil(&mut bad);
+        let bytes = serde_json::to_vec(&bad).unwrap();
+        std::fs::write(&state, &bytes).unwrap();
+        let err = spawn(config.clone()).await.err().expect(path);
+        assert!(matches!(err, ServerError::State { .. }), "{err}");
+        let msg = err.to_string();
+        assert!(msg.contains(path), "{path}: {msg}");
+        // Nothing was loaded, so nothing was written back.
+        assert_eq!(std::fs::read(&state).unwrap(), bytes, "{path}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
 async fn a_bad_tenants_file_is_refused_naming_the_field() {
     let dir = temp_dir();
     let file = dir.join("tenants.json");

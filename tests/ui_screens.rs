@@ -16,6 +16,7 @@ use licencias::domain::{
     Billing, OperationStatus, PendingOperation, Policy, ScheduledChange, Status, Subscription, Term,
 };
 use licencias::i18n::Lang;
+use licencias::portal::PortalError;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -45,7 +46,8 @@ impl Driver {
         let model = Model::new(ModelInit {
             portal_url: PORTAL.to_string(),
             demo: demo.then_some(DemoInfo {
-                password_hint: true,
+                username: licencias::server::DEMO_USERNAME.into(),
+                password: licencias::server::DEMO_PASSWORD.into(),
                 signed_in: false,
             }),
             username: None,
@@ -422,7 +424,9 @@ fn login_wrong_password_and_lockout() {
     let id = d.password();
     d.send(Msg::LoginAnswered {
         id,
-        result: Err(licencias::app::Failure::InvalidCredentials),
+        result: Err(licencias::app::Failure::Portal(
+            PortalError::InvalidCredentials,
+        )),
     });
     snap!("login_wrong_password_en_80x24", d.snap(80, 24));
     // The password field has the focus again, empty.
@@ -434,9 +438,9 @@ fn login_wrong_password_and_lockout() {
     });
     d.send(Msg::LoginAnswered {
         id,
-        result: Err(licencias::app::Failure::Locked {
+        result: Err(licencias::app::Failure::Portal(PortalError::Locked {
             retry_after_secs: 250,
-        }),
+        })),
     });
     let s = d.snap(80, 24);
     assert!(s.contains("4 min 10 s"), "{s}");
@@ -522,9 +526,11 @@ fn mfa_verify_screen() {
     });
     d.send(Msg::Verified {
         id,
-        result: Err(licencias::app::Failure::InvalidMfaCode {
-            attempts_left: Some(2),
-        }),
+        result: Err(licencias::app::Failure::Portal(
+            PortalError::InvalidMfaCode {
+                attempts_left: Some(2),
+            },
+        )),
     });
     let s = d.snap(120, 40);
     assert!(s.contains("2 attempts left"), "{s}");
@@ -539,7 +545,7 @@ fn mfa_verify_screen() {
     });
     d.send(Msg::Verified {
         id,
-        result: Err(licencias::app::Failure::MfaCodeReused),
+        result: Err(licencias::app::Failure::Portal(PortalError::MfaCodeReused)),
     });
     snap!("mfa_verify_reused_es_80x24", d.snap(80, 24));
 }
@@ -895,7 +901,7 @@ impl std::io::Write for Shared {
 /// services screen (with `n` rows, the cursor on the third) and then for
 /// one key.
 fn frame_and_key_bytes(n: usize, key: Key) -> (usize, usize) {
-    use licencias::app::backend::TtyBackend;
+    use licencias::tui::backend::TtyBackend;
     use ratatui::layout::{Rect, Size};
     use ratatui::{TerminalOptions, Viewport};
     let mut d = Driver::new(Lang::En, false, true, false);
@@ -1008,9 +1014,9 @@ fn wizard_errors_come_back_with_the_input_intact() {
     fresh.version = 4;
     d.send(Msg::ChangeSubmitted {
         id,
-        result: Err(licencias::app::Failure::VersionConflict {
-            fresh: Box::new(fresh),
-        }),
+        result: Err(licencias::app::Failure::Portal(
+            PortalError::VersionConflict(Box::new(fresh)),
+        )),
     });
     let s = d.snap(80, 24);
     assert!(s.contains("changed meanwhile"), "{s}");
@@ -1020,7 +1026,7 @@ fn wizard_errors_come_back_with_the_input_intact() {
     let (mut d, id) = confirmed_increase(Lang::Es);
     d.send(Msg::ChangeSubmitted {
         id,
-        result: Err(licencias::app::Failure::Timeout),
+        result: Err(licencias::app::Failure::Portal(PortalError::Timeout)),
     });
     let s = d.snap(120, 40);
     assert!(s.contains("CHG-1234"), "{s}");
@@ -1106,12 +1112,178 @@ fn review_with_every_warning_keeps_confirm_on_screen_at_80x24() {
     });
     d.send(Msg::ChangeSubmitted {
         id,
-        result: Err(licencias::app::Failure::Network(
+        result: Err(licencias::app::Failure::Portal(PortalError::Network(
             "connection reset by peer".into(),
-        )),
+        ))),
     });
     let s = d.snap(80, 24);
     assert!(s.contains("[ Confirmar ]"), "{s}");
     assert!(s.contains("connection reset"), "{s}");
     snap!("wizard_review_error_es_80x24", s);
+}
+
+// ------------------------------------------------------------------ polish (issue 10)
+
+/// The frame a bordered screen draws around the main area (all but the
+/// hints row and the status bar) is whole: corners, sides, bottom edge.
+fn assert_frame_whole(s: &str, what: &str) {
+    let rows: Vec<Vec<char>> = s
+        .lines()
+        .map(|l| l.trim_matches('"').chars().collect())
+        .collect();
+    let main = &rows[..rows.len() - 2];
+    let last = main.len() - 1;
+    for (y, row) in main.iter().enumerate() {
+        let (first, end) = (row[0], row[row.len() - 1]);
+        let want = match y {
+            0 => ('╭', '╮'),
+            y if y == last => ('╰', '╯'),
+            _ => ('│', '│'),
+        };
+        assert_eq!((first, end), want, "{what}, row {y}\n{s}");
+    }
+    assert!(
+        main[last][1..main[last].len() - 1]
+            .iter()
+            .all(|&c| c == '─'),
+        "{what}, bottom edge\n{s}"
+    );
+}
+
+#[test]
+fn a_toast_never_covers_the_frame_border() {
+    for lang in [Lang::En, Lang::Es] {
+        let (mut d, id) = confirmed_increase(lang);
+        let op = OperationDto {
+            id: "op-1".into(),
+            subscription_id: "sub-bs".into(),
+            status: OperationStatus::Succeeded,
+            target_quantity: 12,
+            submitted_at: at("2026-11-27T14:58:00Z"),
+            completed_at: Some(at("2026-11-27T15:00:00Z")),
+        };
+        d.send(Msg::ChangeSubmitted {
+            id,
+            result: Ok(ChangeOutcome::Accepted(op.clone())),
+        });
+        d.send(Msg::OperationFinished {
+            operation_id: "op-1".into(),
+            result: Ok(op),
+            now: at(NOW),
+        });
+        assert!(!d.model.toasts.is_empty(), "the change ends with a toast");
+        for (w, h) in [(40, 10), (60, 16), (80, 24), (100, 32), (120, 40)] {
+            let s = d.snap(w, h);
+            assert!(s.contains("12"), "{lang:?} {w}x{h}: toast drawn\n{s}");
+            assert_frame_whole(&s, &format!("wizard done {lang:?} {w}x{h}"));
+        }
+        // Back on the subscription (its own frame), the toast is still up.
+        d.code(KeyCode::Esc);
+        for (w, h) in [(40, 10), (80, 24), (120, 40)] {
+            let s = d.snap(w, h);
+            assert_frame_whole(&s, &format!("detail {lang:?} {w}x{h}"));
+        }
+    }
+}
+
+/// A listing like `licencias demo --scale 1000`: one plan name numbered
+/// 1 to `n` (no zero padding), plus the demo tenant's own.
+fn scaled(n: usize) -> Vec<ServiceDto> {
+    let mut out = services();
+    let template = out[0].subscriptions[0].clone();
+    out.push(ServiceDto {
+        id: "svc-scale".into(),
+        name: "Generated".into(),
+        subscriptions: (1..=n)
+            .map(|i| {
+                let mut row = template.clone();
+                row.id = format!("gen-{i}");
+                row.name = format!("Microsoft 365 Business Premium #{i}");
+                row
+            })
+            .collect(),
+    });
+    out
+}
+
+#[test]
+fn a_scaled_list_cuts_long_names_with_an_ellipsis_in_natural_order() {
+    for (ascii, tag, ell) in [(false, "", "…"), (true, "_ascii", "...")] {
+        let mut d = Driver::new(Lang::En, ascii, true, false);
+        let id = d.verified_as(Driver::demo_user());
+        d.send(Msg::ServicesLoaded {
+            id,
+            result: Ok(scaled(1000)),
+        });
+        // Down to #9, #10, #11 ... : the numbers in order, each name cut
+        // with an ellipsis in the 80-column table, so #1, #10 and #100 no
+        // longer look the same.
+        for _ in 0..8 {
+            d.key(Key::ch('j'));
+        }
+        let s = d.snap(80, 24);
+        let premium: Vec<&str> = s
+            .lines()
+            .filter(|l| l.contains("Microsoft 365 Business"))
+            .collect();
+        assert!(
+            premium.iter().all(|l| l.contains(ell)),
+            "every generated name is cut\n{s}"
+        );
+        snap!(format!("services_scaled_cut{tag}_en_80x24"), s);
+        // Wide enough, nothing is cut, and the numbers read in order.
+        let s = d.snap(150, 40);
+        assert!(!s.contains(ell), "{s}");
+        let at = |n: &str| s.find(&format!("Premium #{n} ")).unwrap_or(usize::MAX);
+        assert!(
+            at("1") < at("2") && at("2") < at("9") && at("9") < at("10") && at("10") < at("11"),
+            "#1, #2, #9, #10, #11 in that order\n{s}"
+        );
+        assert!(at("11") < usize::MAX, "{s}");
+    }
+}
+
+#[test]
+fn more_seats_assigned_than_licences_is_said_plainly() {
+    for (lang, tag) in [(Lang::En, "en"), (Lang::Es, "es")] {
+        let mut d = Driver::new(lang, false, true, false);
+        d.signed_in();
+        d.open("sub-bs");
+        // After a decrease to 8, the portal still counts 9 seats assigned.
+        d.key(Key::ch('r'));
+        let id = d.find(|e| match e {
+            Effect::LoadSubscription { id, .. } => Some(*id),
+            _ => None,
+        });
+        let mut sub = detail("sub-bs");
+        sub.quantity = 8;
+        sub.assigned = Some(9);
+        d.send(Msg::SubscriptionLoaded {
+            id,
+            subscription_id: "sub-bs".into(),
+            result: Ok(sub),
+        });
+        let s = d.snap(80, 24);
+        let want = match lang {
+            Lang::En => "9 assigned, 1 more than the 8 licences",
+            Lang::Es => "9 asignadas, 1 más que las 8 licencias",
+        };
+        assert!(s.contains(want), "{s}");
+        snap!(format!("detail_over_assigned_{tag}_80x24"), s);
+    }
+}
+
+#[test]
+fn the_filter_hint_stops_before_the_count() {
+    let mut d = Driver::new(Lang::Es, false, true, false);
+    d.signed_in();
+    d.key(Key::ch('/'));
+    d.typed("micro");
+    let s = d.snap(80, 24);
+    let bar = s.lines().nth(1).unwrap_or_default();
+    assert!(
+        bar.ends_with("Esc … 4 de 6\""),
+        "hint cut, a space, the count\n{s}"
+    );
+    snap!("services_filter_hint_cut_es_80x24", s);
 }

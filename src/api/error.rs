@@ -8,10 +8,11 @@ use crate::domain::{Quantity, Refusal, Status};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
-    // 400 / 404 / 413 / 429 / 500
+    // 400 / 404 / 413 / 415 / 429 / 500
     InvalidRequest,
     NotFound,
     PayloadTooLarge,
+    UnsupportedMediaType,
     RateLimited,
     Internal,
     // auth
@@ -36,6 +37,12 @@ pub enum ErrorCode {
     SubscriptionNotActive,
     OperationInProgress,
     NoScheduledChange,
+    // approvals
+    Forbidden,
+    SelfApprovalForbidden,
+    ApprovalPending,
+    RequestStale,
+    RequestNotPending,
     /// A code this client does not know (a newer server).
     #[serde(other)]
     Unknown,
@@ -49,16 +56,21 @@ impl ErrorCode {
             InvalidRequest | IdempotencyKeyRequired => 400,
             InvalidCredentials | InvalidMfaToken | InvalidMfaCode | MfaCodeReused
             | InvalidRefreshToken | Unauthorized | TokenExpired => 401,
+            Forbidden | SelfApprovalForbidden => 403,
             NotFound | NoScheduledChange => 404,
-            AlreadyEnrolled | NotEnrolled | VersionConflict => 409,
+            AlreadyEnrolled | NotEnrolled | VersionConflict | RequestStale | RequestNotPending => {
+                409
+            }
             PayloadTooLarge => 413,
+            UnsupportedMediaType => 415,
             IdempotencyKeyReused
             | QuantityUnchanged
             | QuantityOutOfRange
             | DecreaseOutsideWindow
             | AutoRenewDisabled
             | SubscriptionNotActive
-            | OperationInProgress => 422,
+            | OperationInProgress
+            | ApprovalPending => 422,
             AccountLocked => 423,
             RateLimited => 429,
             Internal | Unknown => 500,
@@ -71,6 +83,7 @@ impl ErrorCode {
             InvalidRequest => "invalid_request",
             NotFound => "not_found",
             PayloadTooLarge => "payload_too_large",
+            UnsupportedMediaType => "unsupported_media_type",
             RateLimited => "rate_limited",
             Internal => "internal",
             InvalidCredentials => "invalid_credentials",
@@ -93,6 +106,11 @@ impl ErrorCode {
             SubscriptionNotActive => "subscription_not_active",
             OperationInProgress => "operation_in_progress",
             NoScheduledChange => "no_scheduled_change",
+            Forbidden => "forbidden",
+            SelfApprovalForbidden => "self_approval_forbidden",
+            ApprovalPending => "approval_pending",
+            RequestStale => "request_stale",
+            RequestNotPending => "request_not_pending",
             Unknown => "unknown",
         }
     }
@@ -326,6 +344,8 @@ mod tests {
             ErrorCode::DecreaseOutsideWindow,
             ErrorCode::MfaCodeReused,
             ErrorCode::AccountLocked,
+            ErrorCode::SelfApprovalForbidden,
+            ErrorCode::RequestNotPending,
         ] {
             assert_eq!(serde_json::to_value(code).unwrap(), json!(code.as_str()));
         }

@@ -2,10 +2,12 @@
 //! server (`server`) so the two cannot drift. Kept in step with
 //! `assets/openapi.yaml`.
 
+mod approvals;
 mod date;
 mod error;
 mod types;
 
+pub use approvals::*;
 pub use error::{ApiError, ErrorCode, ErrorEnvelope};
 pub use types::*;
 

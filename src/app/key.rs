@@ -1,4 +1,4 @@
-//! Terminal-independent key events. `terminal.rs` converts crossterm events
+//! Terminal-independent key events. `tui::input` converts crossterm events
 //! into these, so `update` and its tests never touch a terminal type.
 
 use std::fmt;

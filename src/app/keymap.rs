@@ -398,6 +398,15 @@ pub fn resolve(ctx: Context, key: &Key) -> Option<Action> {
         .map(|b| b.action)
 }
 
+/// The first key bound to `action` in `ctx` (for a hint written inside a
+/// view, such as the key that cancels a scheduled change).
+pub fn key_for(ctx: Context, action: Action) -> Option<Key> {
+    bindings(ctx)
+        .iter()
+        .find(|b| b.action == action)
+        .map(|b| b.key)
+}
+
 /// The bindings for the one-line hints: one per label, marked `hint`.
 pub fn hints(ctx: Context) -> impl Iterator<Item = &'static Binding> {
     bindings(ctx).iter().filter(|b| b.hint)
@@ -439,6 +448,16 @@ mod tests {
         Context::WizardDone,
         Context::Help,
     ];
+
+    #[test]
+    fn key_for_finds_the_first_binding_of_an_action() {
+        assert_eq!(
+            key_for(Context::Detail, Action::CancelScheduled),
+            Some(Key::ch('x'))
+        );
+        assert_eq!(key_for(Context::Services, Action::Back), Some(Key::ch('q')));
+        assert_eq!(key_for(Context::Login, Action::CancelScheduled), None);
+    }
 
     #[test]
     fn ctrl_c_quits_everywhere_and_keys_are_unique() {

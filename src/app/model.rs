@@ -18,14 +18,30 @@ use crate::domain::{
 use super::field::TextField;
 use super::keymap::Context;
 use super::msg::{Failure, RequestId, SessionInfo};
+pub use crate::i18n::vocab::{LoginReason, ToastMsg, TotalOffer, WizardError};
 
-/// Demo mode: the embedded reference portal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Demo mode: the embedded reference portal. The credentials come from the
+/// server's demo data (read by `main`), shown on the login screen and used by
+/// `demo --signed-in`.
+#[derive(Clone, PartialEq, Eq)]
 pub struct DemoInfo {
-    /// Show the demo login (`demo` / `licencias-demo`) on the login screen.
-    pub password_hint: bool,
+    /// The demo tenant's admin.
+    pub username: String,
+    /// Its password (public: the demo data is published).
+    pub password: String,
     /// Start already signed in (`licencias demo --signed-in`).
     pub signed_in: bool,
+}
+
+impl std::fmt::Debug for DemoInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Public, but a password all the same: never in a `{:?}`.
+        f.debug_struct("DemoInfo")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("signed_in", &self.signed_in)
+            .finish()
+    }
 }
 
 /// Which secret store keeps the refresh token (shown in the status bar).
@@ -108,17 +124,6 @@ pub enum LoginFocus {
     Password,
 }
 
-/// Why the login form is shown again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LoginReason {
-    /// The session expired (refresh failed): sign in to continue where you were.
-    SessionExpired,
-    /// The user logged out.
-    LoggedOut,
-    /// The MFA step expired or was cancelled.
-    MfaAbandoned,
-}
-
 /// The login form.
 #[derive(Debug)]
 pub struct LoginForm {
@@ -178,7 +183,7 @@ impl Enrolment {
     }
     /// The secret in groups of four (`ABCD EFGH ...`).
     pub fn secret_groups(&self) -> String {
-        group4(&self.secret)
+        crate::i18n::group_secret(&self.secret)
     }
     /// Whether `code` is valid at `now` (one step of skew either way).
     pub fn check(&self, code: &str, now: DateTime<Utc>) -> bool {
@@ -213,15 +218,6 @@ impl fmt::Debug for Enrolment {
 
 pub(crate) fn unix(now: DateTime<Utc>) -> u64 {
     u64::try_from(now.timestamp()).unwrap_or(0)
-}
-
-pub(crate) fn group4(s: &str) -> String {
-    let chars: Vec<char> = s.chars().filter(|c| !c.is_whitespace()).collect();
-    chars
-        .chunks(4)
-        .map(|c| c.iter().collect::<String>())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// First login: enrol an authenticator, then type its code.
@@ -487,28 +483,6 @@ pub struct WizardInput {
     pub reference: TextField,
 }
 
-/// Why the wizard came back to an earlier step.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WizardError {
-    /// 409: the subscription changed; `previous_quantity` is what the user
-    /// saw, `wizard.sub` now holds the fresh state.
-    Conflict { previous_quantity: Quantity },
-    /// The server refused the change (same reasons as the local rules).
-    Refused(Refusal),
-    /// Anything else (network, timeout, server error). Confirm again to
-    /// retry: the same idempotency key is reused.
-    Failed(Failure),
-}
-
-/// A one-key offer under the quantity field.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TotalOffer {
-    /// `+2` typed with 10: use 12.
-    UseTotal(Quantity),
-    /// A decrease refused outside the window: schedule it for the renewal.
-    ScheduleForRenewal { date: NaiveDate },
-}
-
 /// Which Review item has the focus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReviewFocus {
@@ -664,39 +638,6 @@ pub enum ToastLevel {
     Info,
     Success,
     Error,
-}
-
-/// A toast's message: typed, turned into words by the i18n catalogue.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ToastMsg {
-    /// A failure with no better place to show it.
-    Failure(Failure),
-    /// The session expired: sign in again to continue.
-    SessionExpired,
-    /// The secret store failed; the token is now kept in memory only.
-    SecretStoreDegraded,
-    OperationSucceeded {
-        subscription_name: String,
-        quantity: Quantity,
-    },
-    OperationFailed {
-        subscription_name: String,
-        target_quantity: Quantity,
-    },
-    ChangeScheduled {
-        subscription_name: String,
-        quantity: Quantity,
-        date: NaiveDate,
-    },
-    ScheduledChangeCancelled {
-        subscription_name: String,
-    },
-    ServicesRefreshed {
-        count: usize,
-    },
-    LoggedOut,
-    /// The audit log could not be written.
-    AuditFailed(Failure),
 }
 
 /// A transient message.
@@ -893,7 +834,7 @@ impl Model {
     /// Demo only: the current TOTP code of the demo user's authenticator and
     /// the seconds it stays valid, while an MFA screen is shown.
     pub fn demo_code_hint(&self) -> Option<(String, u64)> {
-        self.demo?;
+        self.demo.as_ref()?;
         let e = match &self.session {
             Session::MfaEnrol(s) => s.enrolment.as_ref(),
             Session::MfaVerify(_) => self.demo_totp.as_ref(),

@@ -5,10 +5,9 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 use crate::api::{
-    ChangeRequest, ErrorCode, MfaStep, OperationDto, ScheduledChangeDto, ServiceDto,
-    SubscriptionDto, UserInfo,
+    ChangeRequest, MfaStep, OperationDto, ScheduledChangeDto, ServiceDto, SubscriptionDto, UserInfo,
 };
-use crate::domain::{Policy, Refusal};
+use crate::domain::Policy;
 
 use super::key::Key;
 use crate::secrets::StoreKind;
@@ -18,105 +17,7 @@ use crate::secrets::StoreKind;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RequestId(pub u64);
 
-/// Why something failed, typed so the UI can explain it in either language.
-/// Mirrors `portal::PortalError` (the runner converts), plus local failures.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Failure {
-    #[error("wrong username or password")]
-    InvalidCredentials,
-    #[error("account locked")]
-    Locked { retry_after_secs: u64 },
-    #[error("wrong code")]
-    InvalidMfaCode { attempts_left: Option<u32> },
-    #[error("code already used")]
-    MfaCodeReused,
-    /// The MFA step took too long or was replaced: log in again.
-    #[error("sign-in step expired")]
-    MfaTokenInvalid,
-    /// The refresh token no longer works: sign in again.
-    #[error("session expired")]
-    SessionExpired,
-    /// The server refused the change, with the domain reason.
-    #[error("refused: {0}")]
-    Refused(Refusal),
-    /// Someone else changed the subscription; `fresh` is its current state.
-    #[error("the subscription changed meanwhile")]
-    VersionConflict { fresh: Box<SubscriptionDto> },
-    #[error("too many requests")]
-    RateLimited { retry_after_secs: u64 },
-    #[error("not found")]
-    NotFound,
-    #[error("no scheduled change")]
-    NoScheduledChange,
-    /// Enrolment for a user who already has an authenticator.
-    #[error("already enrolled")]
-    AlreadyEnrolled,
-    /// Verification for a user who has not enrolled.
-    #[error("not enrolled")]
-    NotEnrolled,
-    /// A data call without a session.
-    #[error("not signed in")]
-    NotSignedIn,
-    /// The same idempotency key was used for another change.
-    #[error("idempotency key reused")]
-    IdempotencyKeyReused,
-    /// Tracking gave up while the operation was still pending (it may still finish).
-    #[error("operation still pending")]
-    StillPending,
-    /// Any other error answer. `message` is the server's (English) text, for logs.
-    #[error("server error {status}")]
-    Server {
-        status: u16,
-        code: Option<ErrorCode>,
-        message: String,
-    },
-    #[error("network error")]
-    Network(String),
-    #[error("timed out")]
-    Timeout,
-    #[error("unreadable answer")]
-    Decode(String),
-    #[error("insecure portal URL")]
-    InsecureUrl(String),
-    #[error("invalid portal URL")]
-    InvalidUrl(String),
-    /// The TOTP code typed during enrolment does not match the secret here:
-    /// most likely the phone's clock is off. Nothing was sent.
-    #[error("code does not match the secret (clock?)")]
-    CodeDoesNotMatchLocally,
-    /// A TOTP code must be 6 digits. Nothing was sent.
-    #[error("the code has 6 digits")]
-    CodeNotSixDigits,
-    /// Sign in was pressed with the username empty. Nothing was sent.
-    #[error("username missing")]
-    UsernameMissing,
-    /// Sign in was pressed with the password empty. Nothing was sent.
-    #[error("password missing")]
-    PasswordMissing,
-    /// The enrolment answer could not be read as an otpauth URI.
-    #[error("bad enrolment data")]
-    BadEnrolment,
-    /// The secret store (keyring) failed.
-    #[error("secret store: {0}")]
-    SecretStore(String),
-    /// Writing the audit log failed.
-    #[error("audit log: {0}")]
-    Audit(String),
-}
-
-impl Failure {
-    /// Errors after which the same request may simply be tried again.
-    pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            Failure::Network(_)
-                | Failure::Timeout
-                | Failure::RateLimited { .. }
-                | Failure::Server { .. }
-                | Failure::Decode(_)
-        )
-    }
-}
+pub use crate::i18n::vocab::Failure;
 
 /// The portal's answer to username + password.
 #[derive(Debug, Clone)]
@@ -262,6 +163,8 @@ pub enum Effect {
     /// Demo only (`--signed-in`): sign in as the demo user without typing.
     DemoSignIn {
         id: RequestId,
+        username: String,
+        password: SecretString,
     },
     Login {
         id: RequestId,

@@ -275,33 +275,48 @@ fn session_info(s: portal::Session) -> SessionInfo {
 }
 
 async fn perform(sh: Arc<Shared>, effect: Effect) {
+    match effect {
+        Effect::Resume { .. }
+        | Effect::DemoSignIn { .. }
+        | Effect::Login { .. }
+        | Effect::Enroll { .. }
+        | Effect::Verify { .. }
+        | Effect::Logout { .. }
+        | Effect::SaveRefreshToken { .. }
+        | Effect::RememberUsername { .. } => perform_session(&sh, effect).await,
+        Effect::LoadPolicy { .. }
+        | Effect::LoadServices { .. }
+        | Effect::LoadSubscription { .. }
+        | Effect::SubmitChange { .. }
+        | Effect::CancelScheduledChange { .. }
+        | Effect::AppendAudit(_) => perform_data(&sh, effect).await,
+        Effect::ProbeSecretStore | Effect::TrackOperation { .. } | Effect::Quit => {}
+    }
+}
+
+/// Signing in and out, and what is kept of a session.
+async fn perform_session(sh: &Arc<Shared>, effect: Effect) {
     let c = &sh.client;
     match effect {
-        Effect::LoadPolicy { id } => {
-            let result = c.policy().await.map_err(Failure::from).and_then(|p| {
-                p.to_policy()
-                    .ok_or_else(|| Failure::Decode("unusable policy".into()))
-            });
-            sh.send(Msg::PolicyLoaded { id, result });
-        }
         Effect::Resume { id, username } => {
-            let result = resume(&sh, &username).await;
+            let result = resume(sh, &username).await;
             sh.send(Msg::Resumed { id, result });
         }
-        Effect::DemoSignIn { id } => {
+        Effect::DemoSignIn {
+            id,
+            username,
+            password,
+        } => {
             // `demo --signed-in`: sign in as the demo user (the honest way:
             // login, enrol, verify with a computed code) unless the client
             // given to the app is signed in already. The first frame is
             // drawn meanwhile.
             let result = match c.session() {
                 Some(s) => Ok(Some(session_info(s))),
-                None => {
-                    let password = secrecy::SecretString::from(crate::server::DEMO_PASSWORD);
-                    crate::portal::demo::sign_in_demo(c, crate::server::DEMO_USERNAME, &password)
-                        .await
-                        .map(|s| Some(session_info(s)))
-                        .map_err(Failure::from)
-                }
+                None => crate::portal::demo::sign_in_demo(c, &username, &password)
+                    .await
+                    .map(|s| Some(session_info(s)))
+                    .map_err(Failure::from),
             };
             sh.send(Msg::Resumed { id, result });
         }
@@ -345,6 +360,52 @@ async fn perform(sh: Arc<Shared>, effect: Effect) {
                 .map_err(Failure::from);
             sh.send(Msg::Verified { id, result });
         }
+        Effect::Logout { id, username } => {
+            sh.set_persist_user(None);
+            if let Err(e) = c.logout().await {
+                tracing::info!(error = %e, "logout at the portal failed; the local session is gone");
+            }
+            sh.store().await.delete(&sh.portal_url, &username).await;
+            sh.send(Msg::LoggedOut { id });
+        }
+        Effect::SaveRefreshToken { username } => {
+            sh.set_persist_user(Some(username.clone()));
+            let token = c.subscribe_refresh_tokens().borrow().clone();
+            if let Some(t) = token {
+                let store = sh.store().await;
+                store.save(&sh.portal_url, &username, &t).await;
+                report_store_notice(sh, store);
+            }
+        }
+        Effect::RememberUsername { username } => {
+            if let Some(path) = sh.config_path.clone() {
+                let r = tokio::task::spawn_blocking(move || {
+                    crate::config::Config::remember_username(&path, &username)
+                })
+                .await;
+                match r {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::warn!(error = %e, "cannot remember the username"),
+                    Err(e) => tracing::warn!(error = %e, "cannot remember the username"),
+                }
+            }
+        }
+        // The others are routed by `perform`.
+        _ => {}
+    }
+}
+
+/// Reading and changing the portal's data, and the audit log.
+async fn perform_data(sh: &Arc<Shared>, effect: Effect) {
+    let c = &sh.client;
+    match effect {
+        Effect::LoadPolicy { id } => {
+            let result = c.policy().await.map_err(Failure::from).and_then(|p| {
+                p.to_policy()
+                    .ok_or_else(|| Failure::Portal(PortalError::Decode("unusable policy".into())))
+            });
+            sh.send(Msg::PolicyLoaded { id, result });
+        }
         Effect::LoadServices { id } => {
             let result = c.services().await.map_err(Failure::from);
             sh.send(Msg::ServicesLoaded { id, result });
@@ -371,7 +432,7 @@ async fn perform(sh: Arc<Shared>, effect: Effect) {
             audit,
         } => {
             let result =
-                submit_change(&sh, &subscription_id, &request, &idempotency_key, audit).await;
+                submit_change(sh, &subscription_id, &request, &idempotency_key, audit).await;
             sh.send(Msg::ChangeSubmitted { id, result });
         }
         Effect::CancelScheduledChange {
@@ -388,44 +449,15 @@ async fn perform(sh: Arc<Shared>, effect: Effect) {
                 result,
             });
         }
-        Effect::Logout { id, username } => {
-            sh.set_persist_user(None);
-            if let Err(e) = c.logout().await {
-                tracing::info!(error = %e, "logout at the portal failed; the local session is gone");
-            }
-            sh.store().await.delete(&sh.portal_url, &username).await;
-            sh.send(Msg::LoggedOut { id });
-        }
-        Effect::SaveRefreshToken { username } => {
-            sh.set_persist_user(Some(username.clone()));
-            let token = c.subscribe_refresh_tokens().borrow().clone();
-            if let Some(t) = token {
-                let store = sh.store().await;
-                store.save(&sh.portal_url, &username, &t).await;
-                report_store_notice(&sh, store);
-            }
-        }
         Effect::AppendAudit(mut record) => {
             // Audit lines carry the wall-clock time they were written.
             record.time = Utc::now();
-            if let Err(f) = append_audit(&sh, record).await {
+            if let Err(f) = append_audit(sh, record).await {
                 sh.send(Msg::AuditFailed { failure: f });
             }
         }
-        Effect::RememberUsername { username } => {
-            if let Some(path) = sh.config_path.clone() {
-                let r = tokio::task::spawn_blocking(move || {
-                    crate::config::Config::remember_username(&path, &username)
-                })
-                .await;
-                match r {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => tracing::warn!(error = %e, "cannot remember the username"),
-                    Err(e) => tracing::warn!(error = %e, "cannot remember the username"),
-                }
-            }
-        }
-        Effect::ProbeSecretStore | Effect::TrackOperation { .. } | Effect::Quit => {}
+        // The others are routed by `perform`.
+        _ => {}
     }
 }
 
@@ -508,68 +540,17 @@ async fn submit_change(
     }
 }
 
-impl From<PortalError> for Failure {
-    fn from(e: PortalError) -> Self {
-        match e {
-            PortalError::InvalidCredentials => Failure::InvalidCredentials,
-            PortalError::Locked { retry_after_secs } => Failure::Locked { retry_after_secs },
-            PortalError::InvalidMfaCode { attempts_left } => {
-                Failure::InvalidMfaCode { attempts_left }
-            }
-            PortalError::MfaCodeReused => Failure::MfaCodeReused,
-            PortalError::MfaTokenInvalid => Failure::MfaTokenInvalid,
-            PortalError::AlreadyEnrolled => Failure::AlreadyEnrolled,
-            PortalError::NotEnrolled => Failure::NotEnrolled,
-            PortalError::SessionExpired => Failure::SessionExpired,
-            PortalError::NotSignedIn => Failure::NotSignedIn,
-            PortalError::Refused(r) => Failure::Refused(r),
-            PortalError::VersionConflict(fresh) => Failure::VersionConflict { fresh },
-            PortalError::IdempotencyKeyReused => Failure::IdempotencyKeyReused,
-            PortalError::RateLimited { retry_after_secs } => {
-                Failure::RateLimited { retry_after_secs }
-            }
-            PortalError::NotFound => Failure::NotFound,
-            PortalError::NoScheduledChange => Failure::NoScheduledChange,
-            PortalError::Server {
-                status,
-                code,
-                message,
-            } => Failure::Server {
-                status,
-                code,
-                message,
-            },
-            PortalError::Network(m) => Failure::Network(m),
-            PortalError::Timeout => Failure::Timeout,
-            PortalError::Decode(m) => Failure::Decode(m),
-            PortalError::InsecureUrl(m) => Failure::InsecureUrl(m),
-            PortalError::InvalidUrl(m) => Failure::InvalidUrl(m),
-            PortalError::StillPending { .. } => Failure::StillPending,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn portal_errors_map_one_to_one() {
-        assert_eq!(
-            Failure::from(PortalError::Locked {
-                retry_after_secs: 5
-            }),
-            Failure::Locked {
-                retry_after_secs: 5
-            }
-        );
-        assert_eq!(
-            Failure::from(PortalError::StillPending {
-                operation_id: "x".into()
-            }),
-            Failure::StillPending
-        );
-        assert!(Failure::from(PortalError::Timeout).is_transient());
+    fn portal_errors_are_wrapped_and_transient_ones_say_so() {
+        let f = Failure::from(PortalError::Timeout);
+        assert_eq!(f, Failure::Portal(PortalError::Timeout));
+        assert!(f.is_transient());
+        assert!(!Failure::from(PortalError::InvalidCredentials).is_transient());
+        assert!(!Failure::Audit("disk full".into()).is_transient());
     }
 
     #[test]

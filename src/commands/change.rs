@@ -145,8 +145,37 @@ fn print_review(ctx: &Ctx, dto: &SubscriptionDto, plan: &ChangePlan, tz: chrono_
     ctx.note(text.trim_end());
 }
 
-pub async fn run(ctx: &Ctx, args: &ChangeArgs) -> Result<Exit, CommandError> {
-    let accept = accepted_names(ctx, &args.accept)?;
+/// What `change` holds once the subscription is read: the session, the
+/// audit log, the subscription as the portal gives it now, the policy, and
+/// the audit line every outcome starts from.
+struct Prepared {
+    signed: Signed,
+    audit: AuditLog,
+    dto: SubscriptionDto,
+    policy: Policy,
+    base: AuditRecord,
+    approved: bool,
+}
+
+/// The Idempotency-Key: `--idempotency-key` (an HTTP header value, so
+/// visible ASCII only) or a new one.
+fn idempotency_key(ctx: &Ctx, args: &ChangeArgs) -> Result<String, CommandError> {
+    match args.idempotency_key.as_deref().map(str::trim) {
+        Some(k) if k.is_empty() || !k.bytes().all(|b| b.is_ascii_graphic()) => {
+            Err(CommandError::new(
+                Exit::Usage,
+                "invalid_idempotency_key",
+                ctx.t.bad_value("--idempotency-key", k),
+            ))
+        }
+        Some(k) => Ok(k.to_string()),
+        None => Ok(uuid::Uuid::new_v4().to_string()),
+    }
+}
+
+/// Open the audit log, resume the session, read the policy and the
+/// subscription as the portal returns it right now.
+async fn prepare(ctx: &Ctx, args: &ChangeArgs) -> Result<Prepared, CommandError> {
     let reference = args
         .approval_ref
         .as_deref()
@@ -154,24 +183,12 @@ pub async fn run(ctx: &Ctx, args: &ChangeArgs) -> Result<Exit, CommandError> {
         .filter(|r| !r.is_empty())
         .map(str::to_string);
     let approved = args.approved || reference.is_some();
-    let key = match args.idempotency_key.as_deref().map(str::trim) {
-        // An HTTP header value: visible ASCII only.
-        Some(k) if k.is_empty() || !k.bytes().all(|b| b.is_ascii_graphic()) => {
-            return Err(CommandError::new(
-                Exit::Usage,
-                "invalid_idempotency_key",
-                ctx.t.bad_value("--idempotency-key", k),
-            ));
-        }
-        Some(k) => k.to_string(),
-        None => uuid::Uuid::new_v4().to_string(),
-    };
+    let key = idempotency_key(ctx, args)?;
     let audit = AuditLog::open_default()
         .map(|l| l.via(Via::Cli))
         .map_err(|e| audit_error(ctx, &e))?;
-    let mut signed = session::resume(ctx).await?;
+    let signed = session::resume(ctx).await?;
     let policy = signed.policy(ctx).await?;
-    let tz = policy.time_zone;
     let dto = find_subscription(ctx, &signed.client, &args.subscription).await?;
     let effective = match args.at {
         ChangeAt::Now => Effective::Now,
@@ -186,67 +203,44 @@ pub async fn run(ctx: &Ctx, args: &ChangeArgs) -> Result<Exit, CommandError> {
         to: dto.quantity,
         effective: effective.into(),
         effective_date: None,
-        approval_reference: reference.clone(),
-        idempotency_key: key.clone(),
+        approval_reference: reference,
+        idempotency_key: key,
         operation_id: None,
         status: AuditStatus::Submitted,
         detail: None,
         expected_version: Some(dto.version),
     };
+    Ok(Prepared {
+        signed,
+        audit,
+        dto,
+        policy,
+        base,
+        approved,
+    })
+}
 
+pub async fn run(ctx: &Ctx, args: &ChangeArgs) -> Result<Exit, CommandError> {
+    let accept = accepted_names(ctx, &args.accept)?;
+    let mut p = prepare(ctx, args).await?;
     // A retry of a change already recorded with this key: send the same
     // request again, so the portal replays its first answer.
     if args.idempotency_key.is_some()
-        && let Some(first) = first_submission(&audit, &base)
+        && let Some(first) = first_submission(&p.audit, &p.base)
     {
-        let same_change = first.subscription == dto.id
-            && first.effective == base.effective
-            && parse_total(&args.total, first.from) == Ok(first.to);
-        let Some(version) = first.expected_version.filter(|_| same_change) else {
-            return Err(CommandError::new(
-                Exit::Refused,
-                "idempotency_key_reused",
-                ctx.t.key_reused(&key, &first.subscription, first.to),
-            ));
-        };
-        if !approved {
-            return Err(not_confirmed(
-                "approval_required",
-                ctx.t.approval_required(),
-            ));
-        }
-        confirm(ctx, args.yes, &ctx.t.confirm_prompt(first.to), first.to)?;
-        ctx.note(&ctx.t.replaying(&key));
-        let request = ChangeRequest {
-            quantity: first.to,
-            effective: first.effective,
-            expected_version: version,
-            approval_reference: first.approval_reference.clone(),
-        };
-        let record = AuditRecord {
-            time: Utc::now(),
-            ..first
-        };
-        let sent = Sent {
-            record: &record,
-            warnings: Vec::new(),
-        };
-        return send(
-            ctx,
-            &mut signed,
-            &audit,
-            &dto,
-            &policy,
-            &request,
-            &sent,
-            args,
-        )
-        .await;
+        return replay(ctx, args, &mut p, first).await;
     }
-
-    let plan = domain::plan(&dto.to_domain(), &args.total, effective, &policy, ctx.now())
-        .map_err(|r| CommandError::refusal(ctx.t, &r, Some(&dto), tz))?;
-    print_review(ctx, &dto, &plan, tz);
+    let tz = p.policy.time_zone;
+    let effective = p.base.effective.into();
+    let plan = domain::plan(
+        &p.dto.to_domain(),
+        &args.total,
+        effective,
+        &p.policy,
+        ctx.now(),
+    )
+    .map_err(|r| CommandError::refusal(ctx.t, &r, Some(&p.dto), tz))?;
+    print_review(ctx, &p.dto, &plan, tz);
     let mut missing: Vec<&'static str> = plan
         .warnings
         .iter()
@@ -262,7 +256,7 @@ pub async fn run(ctx: &Ctx, args: &ChangeArgs) -> Result<Exit, CommandError> {
         )
         .with("missing", &missing));
     }
-    if !approved {
+    if !p.approved {
         return Err(not_confirmed(
             "approval_required",
             ctx.t.approval_required(),
@@ -272,33 +266,67 @@ pub async fn run(ctx: &Ctx, args: &ChangeArgs) -> Result<Exit, CommandError> {
     let request = ChangeRequest {
         quantity: plan.to,
         effective: plan.effective.into(),
-        expected_version: dto.version,
-        approval_reference: reference,
+        expected_version: p.dto.version,
+        approval_reference: p.base.approval_reference.clone(),
     };
     let record = AuditRecord {
         to: plan.to,
         from: plan.from,
         effective_date: Some(plan.effective_date),
-        ..base
+        ..p.base.clone()
     };
     let sent = Sent {
         record: &record,
         warnings: plan.warnings.iter().map(|w| w.name().as_str()).collect(),
     };
-    send(
-        ctx,
-        &mut signed,
-        &audit,
-        &dto,
-        &policy,
-        &request,
-        &sent,
-        args,
-    )
-    .await
+    send(ctx, &mut p, &request, &sent, args).await
 }
 
-/// The first `submitted` line of this key, portal and user, if any.
+/// The same command again with a key already in the audit log: the same
+/// request is sent again (still approved and confirmed), so the portal
+/// replays its first answer instead of applying the change twice.
+async fn replay(
+    ctx: &Ctx,
+    args: &ChangeArgs,
+    p: &mut Prepared,
+    first: AuditRecord,
+) -> Result<Exit, CommandError> {
+    let key = p.base.idempotency_key.clone();
+    let same_change = first.subscription == p.dto.id
+        && first.effective == p.base.effective
+        && parse_total(&args.total, first.from) == Ok(first.to);
+    let Some(version) = first.expected_version.filter(|_| same_change) else {
+        return Err(CommandError::new(
+            Exit::Refused,
+            "idempotency_key_reused",
+            ctx.t.key_reused(&key, &first.subscription, first.to),
+        ));
+    };
+    if !p.approved {
+        return Err(not_confirmed(
+            "approval_required",
+            ctx.t.approval_required(),
+        ));
+    }
+    confirm(ctx, args.yes, &ctx.t.confirm_prompt(first.to), first.to)?;
+    ctx.note(&ctx.t.replaying(&key));
+    let request = ChangeRequest {
+        quantity: first.to,
+        effective: first.effective,
+        expected_version: version,
+        approval_reference: first.approval_reference.clone(),
+    };
+    let record = AuditRecord {
+        time: Utc::now(),
+        ..first
+    };
+    let sent = Sent {
+        record: &record,
+        warnings: Vec::new(),
+    };
+    send(ctx, p, &request, &sent, args).await
+}
+
 fn first_submission(audit: &AuditLog, base: &AuditRecord) -> Option<AuditRecord> {
     audit.read_all().ok()?.into_iter().find(|r| {
         r.status == AuditStatus::Submitted
@@ -310,17 +338,21 @@ fn first_submission(audit: &AuditLog, base: &AuditRecord) -> Option<AuditRecord>
 
 /// Write `submitted`, send once, write the outcome; then report (and follow
 /// the operation with `--wait`).
-#[allow(clippy::too_many_arguments)]
 async fn send(
     ctx: &Ctx,
-    signed: &mut Signed,
-    audit: &AuditLog,
-    dto: &SubscriptionDto,
-    policy: &Policy,
+    p: &mut Prepared,
     request: &ChangeRequest,
     sent: &Sent<'_>,
     args: &ChangeArgs,
 ) -> Result<Exit, CommandError> {
+    let Prepared {
+        signed,
+        audit,
+        dto,
+        policy,
+        ..
+    } = p;
+    let (dto, policy) = (&*dto, &*policy);
     let record = sent.record;
     // Not recorded, not sent.
     audit

@@ -3,8 +3,8 @@
 use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 
-use super::{Catalog, Label, Lang};
-use crate::app::{Failure, LoginReason, ToastMsg, TotalOffer, WizardError};
+use super::{Catalog, Label, Lang, hours_minutes};
+use super::{Failure, LoginReason, ToastMsg, TotalOffer, WizardError};
 use crate::domain::{
     Billing, Effective, EntryError, OperationStatus, Quantity, Refusal, Removable, Sign, Status,
     Term, Warning, WindowStatus,
@@ -416,11 +416,7 @@ impl Catalog for En {
     }
 
     fn session_left(&self, secs: u64) -> String {
-        if secs >= 3600 {
-            format!("session: {} h", secs / 3600)
-        } else {
-            format!("session: {} min", secs.div_ceil(60))
-        }
+        format!("session: {}", hours_minutes(secs))
     }
 
     fn demo_credentials(&self, username: &str, password: &str) -> String {
@@ -473,7 +469,15 @@ impl Catalog for En {
     }
 
     fn assigned(&self, assigned: Quantity, total: Quantity) -> String {
-        format!("{assigned} of {total} licences assigned to users")
+        if assigned > total {
+            format!(
+                "{assigned} assigned, {} more than the {}",
+                assigned - total,
+                licences(total)
+            )
+        } else {
+            format!("{assigned} of {total} licences assigned to users")
+        }
     }
 
     fn current_total(&self, quantity: Quantity) -> String {
@@ -573,52 +577,7 @@ impl Catalog for En {
 
     fn failure(&self, f: &Failure, tz: Tz) -> String {
         match f {
-            Failure::InvalidCredentials => self.portal_error(&PortalError::InvalidCredentials, tz),
-            Failure::Locked { retry_after_secs } => self.locked(*retry_after_secs),
-            Failure::InvalidMfaCode { attempts_left } => self.portal_error(
-                &PortalError::InvalidMfaCode {
-                    attempts_left: *attempts_left,
-                },
-                tz,
-            ),
-            Failure::MfaCodeReused => self.label(Label::CodeReused).to_string(),
-            Failure::MfaTokenInvalid => self.portal_error(&PortalError::MfaTokenInvalid, tz),
-            Failure::SessionExpired => self.portal_error(&PortalError::SessionExpired, tz),
-            Failure::Refused(r) => self.portal_error(&PortalError::Refused(r.clone()), tz),
-            Failure::VersionConflict { fresh } => {
-                self.portal_error(&PortalError::VersionConflict(fresh.clone()), tz)
-            }
-            Failure::RateLimited { retry_after_secs } => self.portal_error(
-                &PortalError::RateLimited {
-                    retry_after_secs: *retry_after_secs,
-                },
-                tz,
-            ),
-            Failure::AlreadyEnrolled => self.portal_error(&PortalError::AlreadyEnrolled, tz),
-            Failure::NotEnrolled => self.portal_error(&PortalError::NotEnrolled, tz),
-            Failure::NotSignedIn => self.portal_error(&PortalError::NotSignedIn, tz),
-            Failure::IdempotencyKeyReused => self.portal_error(&PortalError::IdempotencyKeyReused, tz),
-            Failure::StillPending => self.portal_error(
-                &PortalError::StillPending {
-                    operation_id: String::new(),
-                },
-                tz,
-            ),
-            Failure::NotFound => self.portal_error(&PortalError::NotFound, tz),
-            Failure::NoScheduledChange => self.portal_error(&PortalError::NoScheduledChange, tz),
-            Failure::Server { status, .. } => self.portal_error(
-                &PortalError::Server {
-                    status: *status,
-                    code: Option::None,
-                    message: String::new(),
-                },
-                tz,
-            ),
-            Failure::Network(d) => self.portal_error(&PortalError::Network(d.clone()), tz),
-            Failure::Timeout => self.portal_error(&PortalError::Timeout, tz),
-            Failure::Decode(d) => self.portal_error(&PortalError::Decode(d.clone()), tz),
-            Failure::InsecureUrl(u) => self.portal_error(&PortalError::InsecureUrl(u.clone()), tz),
-            Failure::InvalidUrl(u) => self.portal_error(&PortalError::InvalidUrl(u.clone()), tz),
+            Failure::Portal(e) => self.portal_error(e, tz),
             Failure::CodeNotSixDigits => self.label(Label::CodeSixDigits).to_string(),
             Failure::UsernameMissing => "Type your username first.".to_string(),
             Failure::PasswordMissing => "Type your password first.".to_string(),

@@ -3,8 +3,8 @@
 use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 
-use super::{Catalog, Label, Lang};
-use crate::app::{Failure, LoginReason, ToastMsg, TotalOffer, WizardError};
+use super::{Catalog, Label, Lang, hours_minutes};
+use super::{Failure, LoginReason, ToastMsg, TotalOffer, WizardError};
 use crate::domain::{
     Billing, Effective, EntryError, OperationStatus, Quantity, Refusal, Removable, Sign, Status,
     Term, Warning, WindowStatus,
@@ -420,11 +420,7 @@ impl Catalog for Es {
     }
 
     fn session_left(&self, secs: u64) -> String {
-        if secs >= 3600 {
-            format!("sesión: {} h", secs / 3600)
-        } else {
-            format!("sesión: {} min", secs.div_ceil(60))
-        }
+        format!("sesión: {}", hours_minutes(secs))
     }
 
     fn demo_credentials(&self, username: &str, password: &str) -> String {
@@ -477,7 +473,17 @@ impl Catalog for Es {
     }
 
     fn assigned(&self, assigned: Quantity, total: Quantity) -> String {
-        format!("{assigned} de {total} licencias asignadas a usuarios")
+        if assigned > total {
+            let extra = assigned - total;
+            let of = if total == 1 {
+                "la única licencia".to_string()
+            } else {
+                format!("las {}", licences(total))
+            };
+            format!("{assigned} asignadas, {extra} más que {of}")
+        } else {
+            format!("{assigned} de {total} licencias asignadas a usuarios")
+        }
     }
 
     fn current_total(&self, quantity: Quantity) -> String {
@@ -577,52 +583,7 @@ impl Catalog for Es {
 
     fn failure(&self, f: &Failure, tz: Tz) -> String {
         match f {
-            Failure::InvalidCredentials => self.portal_error(&PortalError::InvalidCredentials, tz),
-            Failure::Locked { retry_after_secs } => self.locked(*retry_after_secs),
-            Failure::InvalidMfaCode { attempts_left } => self.portal_error(
-                &PortalError::InvalidMfaCode {
-                    attempts_left: *attempts_left,
-                },
-                tz,
-            ),
-            Failure::MfaCodeReused => self.label(Label::CodeReused).to_string(),
-            Failure::MfaTokenInvalid => self.portal_error(&PortalError::MfaTokenInvalid, tz),
-            Failure::SessionExpired => self.portal_error(&PortalError::SessionExpired, tz),
-            Failure::Refused(r) => self.portal_error(&PortalError::Refused(r.clone()), tz),
-            Failure::VersionConflict { fresh } => {
-                self.portal_error(&PortalError::VersionConflict(fresh.clone()), tz)
-            }
-            Failure::RateLimited { retry_after_secs } => self.portal_error(
-                &PortalError::RateLimited {
-                    retry_after_secs: *retry_after_secs,
-                },
-                tz,
-            ),
-            Failure::AlreadyEnrolled => self.portal_error(&PortalError::AlreadyEnrolled, tz),
-            Failure::NotEnrolled => self.portal_error(&PortalError::NotEnrolled, tz),
-            Failure::NotSignedIn => self.portal_error(&PortalError::NotSignedIn, tz),
-            Failure::IdempotencyKeyReused => self.portal_error(&PortalError::IdempotencyKeyReused, tz),
-            Failure::StillPending => self.portal_error(
-                &PortalError::StillPending {
-                    operation_id: String::new(),
-                },
-                tz,
-            ),
-            Failure::NotFound => self.portal_error(&PortalError::NotFound, tz),
-            Failure::NoScheduledChange => self.portal_error(&PortalError::NoScheduledChange, tz),
-            Failure::Server { status, .. } => self.portal_error(
-                &PortalError::Server {
-                    status: *status,
-                    code: Option::None,
-                    message: String::new(),
-                },
-                tz,
-            ),
-            Failure::Network(d) => self.portal_error(&PortalError::Network(d.clone()), tz),
-            Failure::Timeout => self.portal_error(&PortalError::Timeout, tz),
-            Failure::Decode(d) => self.portal_error(&PortalError::Decode(d.clone()), tz),
-            Failure::InsecureUrl(u) => self.portal_error(&PortalError::InsecureUrl(u.clone()), tz),
-            Failure::InvalidUrl(u) => self.portal_error(&PortalError::InvalidUrl(u.clone()), tz),
+            Failure::Portal(e) => self.portal_error(e, tz),
             Failure::CodeNotSixDigits => self.label(Label::CodeSixDigits).to_string(),
             Failure::UsernameMissing => "Escriba primero su usuario.".to_string(),
             Failure::PasswordMissing => "Escriba primero su contraseña.".to_string(),

@@ -9,6 +9,7 @@
 mod cli;
 mod en;
 mod es;
+pub mod vocab;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -21,6 +22,7 @@ use crate::domain::{
 pub use cli::{CliCatalog, CliLabel, cli};
 pub use en::En;
 pub use es::Es;
+pub use vocab::{Failure, LoginReason, ToastMsg, TotalOffer, WizardError};
 
 /// The language of the interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, clap::ValueEnum)]
@@ -38,12 +40,7 @@ pub enum Lang {
 pub struct ParseLangError(pub String);
 
 impl Lang {
-    /// Spanish when `LANG` starts with `es`, English otherwise.
-    pub fn from_env() -> Lang {
-        Lang::from_locale(std::env::var("LANG").ok().as_deref())
-    }
-
-    /// The rule behind [`Lang::from_env`], for a given `LANG` value.
+    /// Spanish when a `LANG` value starts with `es`, English otherwise.
     pub fn from_locale(value: Option<&str>) -> Lang {
         match value {
             Some(v) if v.trim().to_ascii_lowercase().starts_with("es") => Lang::Es,
@@ -352,16 +349,16 @@ pub trait Catalog: Sync {
     fn portal_error(&self, e: &crate::portal::PortalError, tz: Tz) -> String;
 
     /// A failure as the app reports it, in words.
-    fn failure(&self, f: &crate::app::Failure, tz: Tz) -> String;
+    fn failure(&self, f: &Failure, tz: Tz) -> String;
     /// A toast's text.
-    fn toast(&self, m: &crate::app::ToastMsg, tz: Tz) -> String;
+    fn toast(&self, m: &ToastMsg, tz: Tz) -> String;
     /// Why the login form is shown again.
-    fn login_reason(&self, r: crate::app::LoginReason) -> &'static str;
+    fn login_reason(&self, r: LoginReason) -> &'static str;
     /// The banner of a wizard that came back to a step. `now_quantity` is
     /// the subscription's quantity as just reloaded.
-    fn wizard_error(&self, e: &crate::app::WizardError, now_quantity: Quantity, tz: Tz) -> String;
+    fn wizard_error(&self, e: &WizardError, now_quantity: Quantity, tz: Tz) -> String;
     /// The key offer under the total field: `use 12` / schedule for DATE.
-    fn total_offer(&self, o: &crate::app::TotalOffer) -> String;
+    fn total_offer(&self, o: &TotalOffer) -> String;
 
     /// The terminal is smaller than the screen needs.
     fn terminal_too_small(&self, cols: u16, rows: u16) -> String;
@@ -399,6 +396,19 @@ pub fn review_facts(t: &dyn Catalog, plan: &ChangePlan, tz: Tz) -> Vec<ReviewFac
         facts.push(fact(Label::ReviewRemovable, t.removable(r, tz)));
     }
     facts
+}
+
+/// A time left, as the status bar shows it: `8 h`, `7 h 59 min`, `45 min`
+/// (the same symbols in both languages). Rounded UP to the minute, as a
+/// countdown is read: the 8 hours of a session just opened show as `8 h`,
+/// never `7 h`, and the last seconds as `1 min`.
+pub fn hours_minutes(secs: u64) -> String {
+    let minutes = secs.div_ceil(60);
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
 }
 
 /// The live preview under the total field: `10 -> 12 (+2)`.

@@ -201,3 +201,65 @@ fn helpers() {
     assert_eq!(t(Lang::En).duration(3720), "1 h 02 min");
     assert_eq!(t(Lang::En).duration(9), "9 s");
 }
+
+#[test]
+fn session_time_left_rounds_up_to_the_minute() {
+    let (en, es) = (t(Lang::En), t(Lang::Es));
+    // Right after sign-in: 8 hours less the second it took.
+    assert_eq!(en.session_left(8 * 3600), "session: 8 h");
+    assert_eq!(en.session_left(8 * 3600 - 1), "session: 8 h");
+    assert_eq!(es.session_left(8 * 3600 - 1), "sesión: 8 h");
+    assert_eq!(en.session_left(7 * 3600 + 59 * 60), "session: 7 h 59 min");
+    assert_eq!(
+        en.session_left(7 * 3600 + 58 * 60 + 1),
+        "session: 7 h 59 min"
+    );
+    assert_eq!(es.session_left(3600 + 60), "sesión: 1 h 1 min");
+    assert_eq!(en.session_left(3600), "session: 1 h");
+    assert_eq!(en.session_left(3599), "session: 1 h");
+    assert_eq!(en.session_left(3540), "session: 59 min");
+    assert_eq!(es.session_left(45 * 60), "sesión: 45 min");
+    assert_eq!(en.session_left(1), "session: 1 min");
+    assert_eq!(en.session_left(0), "session: 0 min");
+}
+
+proptest::proptest! {
+    /// Never less time than is left, never a minute more than is left.
+    #[test]
+    fn hours_minutes_is_the_time_left_rounded_up(secs in 0u64..200_000) {
+        let shown = hours_minutes(secs);
+        let mut minutes = 0u64;
+        let mut words = shown.split(' ');
+        while let (Some(n), Some(unit)) = (words.next(), words.next()) {
+            let n: u64 = n.parse().unwrap();
+            match unit {
+                "h" => minutes += 60 * n,
+                "min" => {
+                    proptest::prop_assert!(n < 60 && (n > 0 || minutes == 0));
+                    minutes += n;
+                }
+                other => proptest::prop_assert!(false, "unit {other}"),
+            }
+        }
+        proptest::prop_assert!(minutes * 60 >= secs && minutes * 60 < secs + 60, "{secs}: {shown}");
+    }
+}
+
+#[test]
+fn more_assigned_than_licences_is_said_plainly() {
+    let (en, es) = (t(Lang::En), t(Lang::Es));
+    assert_eq!(en.assigned(7, 10), "7 of 10 licences assigned to users");
+    assert_eq!(en.assigned(8, 8), "8 of 8 licences assigned to users");
+    assert_eq!(en.assigned(9, 8), "9 assigned, 1 more than the 8 licences");
+    assert_eq!(en.assigned(2, 1), "2 assigned, 1 more than the 1 licence");
+    assert_eq!(es.assigned(7, 10), "7 de 10 licencias asignadas a usuarios");
+    assert_eq!(es.assigned(9, 8), "9 asignadas, 1 más que las 8 licencias");
+    assert_eq!(
+        es.assigned(12, 8),
+        "12 asignadas, 4 más que las 8 licencias"
+    );
+    assert_eq!(
+        es.assigned(2, 1),
+        "2 asignadas, 1 más que la única licencia"
+    );
+}

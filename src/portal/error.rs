@@ -8,7 +8,7 @@ use crate::api::{self, ApiError, ErrorCode};
 use crate::domain::Refusal;
 
 /// A failed portal call.
-#[derive(thiserror::Error, Debug, Clone, PartialEq)]
+#[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
 pub enum PortalError {
     /// Wrong username or password (401 `invalid_credentials`).
     #[error("wrong username or password")]
@@ -172,8 +172,14 @@ impl PortalError {
             },
             ErrorCode::InvalidRequest
             | ErrorCode::PayloadTooLarge
+            | ErrorCode::UnsupportedMediaType
             | ErrorCode::Internal
             | ErrorCode::IdempotencyKeyRequired
+            | ErrorCode::Forbidden
+            | ErrorCode::SelfApprovalForbidden
+            | ErrorCode::ApprovalPending
+            | ErrorCode::RequestStale
+            | ErrorCode::RequestNotPending
             | ErrorCode::Unknown => PortalError::Server {
                 status,
                 code: Some(e.code),

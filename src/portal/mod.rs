@@ -688,12 +688,16 @@ impl PortalClient {
                 .send_raw(req, access.as_ref().map(|(token, _)| token))
                 .await;
             let (error, wait) = match result {
-                Ok(Ok(answer)) => match finish(answer) {
+                Ok(Exchange::Success(answer)) => match finish(answer) {
                     Ok(v) => return Ok(v),
                     Err(e @ PortalError::Decode(_)) => (e, None),
                     Err(e) => return Err(e),
                 },
-                Ok(Err((status, api_error, header_wait))) => {
+                Ok(Exchange::Refused(ErrorAnswer {
+                    status,
+                    error: api_error,
+                    retry_after: header_wait,
+                })) => {
                     let code = api_error.as_ref().map(|e| e.code);
                     if status == 401
                         && !refreshed
@@ -753,21 +757,18 @@ impl PortalClient {
         access: Option<&SecretString>,
     ) -> Result<Answer, PortalError> {
         match self.send_raw(req, access).await? {
-            Ok(a) => Ok(a),
-            Err((status, api_error, wait)) => {
-                Err(PortalError::from_answer(status, api_error, wait))
-            }
+            Exchange::Success(a) => Ok(a),
+            Exchange::Refused(e) => Err(e.into_error()),
         }
     }
 
-    /// One HTTP exchange. Outer error: transport; inner error: an error answer
-    /// (status, decoded envelope if any, Retry-After header).
-    #[allow(clippy::type_complexity)]
+    /// One HTTP exchange. The error is a transport (or size) failure; an
+    /// error answer from the portal is an `Exchange::Refused`.
     async fn send_raw(
         &self,
         req: &Req<'_>,
         access: Option<&SecretString>,
-    ) -> Result<Result<Answer, (u16, Option<ApiError>, Option<u64>)>, PortalError> {
+    ) -> Result<Exchange, PortalError> {
         let mut url = self
             .inner
             .api_url
@@ -833,12 +834,39 @@ impl PortalClient {
         }
         tracing::debug!(method = %req.method, path = %req.path, status = status.as_u16(), "portal answer");
         if status.is_success() {
-            return Ok(Ok(Answer { status, body }));
+            return Ok(Exchange::Success(Answer { status, body }));
         }
         let api_error = serde_json::from_slice::<ErrorEnvelope>(&body)
             .ok()
             .map(|e| e.error);
-        Ok(Err((status.as_u16(), api_error, wait)))
+        Ok(Exchange::Refused(ErrorAnswer {
+            status: status.as_u16(),
+            error: api_error,
+            retry_after: wait,
+        }))
+    }
+}
+
+/// One HTTP exchange that completed.
+enum Exchange {
+    /// A 2xx answer.
+    Success(Answer),
+    /// An error answer.
+    Refused(ErrorAnswer),
+}
+
+/// An error answer as it came.
+struct ErrorAnswer {
+    status: u16,
+    /// The error envelope, when the body was one.
+    error: Option<ApiError>,
+    /// The Retry-After header, in seconds.
+    retry_after: Option<u64>,
+}
+
+impl ErrorAnswer {
+    fn into_error(self) -> PortalError {
+        PortalError::from_answer(self.status, self.error, self.retry_after)
     }
 }
 

@@ -23,11 +23,37 @@ pub const ACCESS_SECONDS: i64 = 15 * 60;
 /// Lifetime of a refresh token, in seconds.
 pub const REFRESH_SECONDS: i64 = 8 * 60 * 60;
 
-/// Verified against when the username is unknown, so that the answer takes
-/// as long as for a real user with strong parameters (m=65536,t=3,p=4, as
-/// real tenants files should use; the public demo passwords use cheap ones).
+/// Verified against when the username is unknown and the portal has no
+/// users to copy the cost from: strong parameters (m=65536,t=3,p=4).
 /// No password is known to match here.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=65536,t=3,p=4$+dvajKluYjogo81jcMTisA$b1MTz6YV76iO9AvKJaxTlt7CXXhug6IEPFgkSxccapY";
+
+/// The hash an unknown username's password is checked against: one of the
+/// users' own hashes, with the cost (algorithm, version, m/t/p, output
+/// length) that most users have, so an unknown name costs what a wrong
+/// password costs. The outcome of that check is thrown away (see
+/// [`burn_password_check`]), so matching it grants nothing. Without usable
+/// user hashes, [`DUMMY_HASH`].
+pub fn dummy_hash_like<'a>(hashes: impl IntoIterator<Item = &'a str>) -> String {
+    let mut by_cost: std::collections::BTreeMap<String, (usize, &str)> = Default::default();
+    for phc in hashes {
+        let Ok(h) = PasswordHash::new(phc) else {
+            continue;
+        };
+        let cost = format!(
+            "{}|{:?}|{}|{}",
+            h.algorithm,
+            h.version,
+            h.params,
+            h.hash.map_or(0, |o| o.len())
+        );
+        by_cost.entry(cost).or_insert((0, phc)).0 += 1;
+    }
+    by_cost
+        .into_values()
+        .max_by_key(|(count, _)| *count)
+        .map_or_else(|| DUMMY_HASH.to_string(), |(_, phc)| phc.to_string())
+}
 
 /// Check a password against a PHC string (CPU-heavy: call from `spawn_blocking`).
 pub fn verify_password(password: &[u8], phc: &str) -> bool {
@@ -37,9 +63,11 @@ pub fn verify_password(password: &[u8], phc: &str) -> bool {
     }
 }
 
-/// Spend the same work as a real check, for unknown usernames.
-pub fn burn_password_check(password: &[u8]) {
-    let _ = verify_password(password, DUMMY_HASH);
+/// Spend the same work as a real check, for unknown usernames; always a
+/// failure, whatever the outcome.
+pub fn burn_password_check(password: &[u8], dummy_hash: &str) -> bool {
+    let _ = verify_password(password, dummy_hash);
+    false
 }
 
 /// A new random token: 256 bits, hex, with a short prefix naming its kind.
@@ -146,5 +174,18 @@ mod tests {
     #[test]
     fn dummy_hash_parses() {
         assert!(PasswordHash::new(DUMMY_HASH).is_ok());
+    }
+
+    #[test]
+    fn the_dummy_hash_has_the_cost_most_users_have() {
+        let cheap_a = "$argon2id$v=19$m=1024,t=1,p=1$c2FsdHNhbHRzYWx0$DwmYgbx1u2Mkd1yHhdxT/6pd5kNXQAOWn7c5TPkTHA0";
+        let cheap_b = "$argon2id$v=19$m=1024,t=1,p=1$b3RoZXJzYWx0c2FsdA$DwmYgbx1u2Mkd1yHhdxT/6pd5kNXQAOWn7c5TPkTHA0";
+        let strong = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHRzYWx0$DwmYgbx1u2Mkd1yHhdxT/6pd5kNXQAOWn7c5TPkTHA0";
+        let d = dummy_hash_like([strong, cheap_a, "not a hash", cheap_b]);
+        assert!(d.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"), "{d}");
+        assert_eq!(dummy_hash_like([strong]), strong);
+        assert_eq!(dummy_hash_like([]), DUMMY_HASH);
+        assert_eq!(dummy_hash_like(["garbage"]), DUMMY_HASH);
+        assert!(!burn_password_check(b"anything", &d));
     }
 }

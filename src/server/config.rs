@@ -26,6 +26,9 @@ pub enum TenantsSource {
     Json(String),
 }
 
+/// Default `--approval-ttl`: 72 hours.
+pub const DEFAULT_APPROVAL_TTL_SECS: u64 = 259_200;
+
 /// Everything [`super::spawn`] needs.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -35,11 +38,21 @@ pub struct ServerConfig {
     pub clock: Option<DateTime<Utc>>,
     /// How long an immediate change stays pending.
     pub provisioning_delay: Duration,
+    /// How long a change request may await a decision (business clock)
+    /// before it expires.
+    pub approval_ttl: Duration,
     /// Generated subscriptions added to the first (demo) tenant.
     pub scale: u32,
     /// Persist the state here (atomic writes) and load it at start.
     pub state_file: Option<PathBuf>,
     pub policy: Policy,
+    /// Close a connection that has not sent a complete request header
+    /// within this time (from its opening, or from the first byte of its
+    /// next request); nginx's `client_header_timeout`, 60 s.
+    pub header_timeout: Duration,
+    /// Close a keep-alive connection idle between requests for longer than
+    /// this; nginx's `keepalive_timeout`, 75 s.
+    pub idle_timeout: Duration,
 }
 
 impl Default for ServerConfig {
@@ -49,9 +62,12 @@ impl Default for ServerConfig {
             tenants: TenantsSource::Demo,
             clock: None,
             provisioning_delay: Duration::from_secs(300),
+            approval_ttl: Duration::from_secs(DEFAULT_APPROVAL_TTL_SECS),
             scale: 0,
             state_file: None,
             policy: Policy::default(),
+            header_timeout: Duration::from_secs(60),
+            idle_timeout: Duration::from_secs(75),
         }
     }
 }
@@ -68,6 +84,11 @@ pub(super) fn load_store(config: &ServerConfig, now: DateTime<Utc>) -> Result<St
         let mut store = Store::from_json(&bytes).map_err(|message| ServerError::State {
             path: path.clone(),
             message,
+        })?;
+        // Checked whole before anything is used: a bad value stops the start.
+        store.validate().map_err(|e| ServerError::State {
+            path: path.clone(),
+            message: e.to_string(),
         })?;
         store.advance(now, chrono::TimeDelta::zero(), &config.policy);
         tracing::info!(path = %path.display(), "state loaded");
@@ -113,12 +134,22 @@ pub struct ServeArgs {
     /// Seconds an immediate change stays pending before it is reflected.
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     pub provisioning_delay: u64,
+    /// Seconds a change request may await approval before it expires
+    /// (business clock, like renewals).
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_APPROVAL_TTL_SECS)]
+    pub approval_ttl: u64,
     /// Add N generated subscriptions to the demo tenant.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub scale: u32,
     /// Persist the state to this JSON file after every change and load it at start.
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
+    /// Seconds a connection may take to send a complete request header.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, hide = true)]
+    pub header_timeout: u64,
+    /// Seconds a keep-alive connection may sit idle between requests.
+    #[arg(long, value_name = "SECONDS", default_value_t = 75, hide = true)]
+    pub idle_timeout: u64,
 }
 
 impl ServeArgs {
@@ -131,9 +162,12 @@ impl ServeArgs {
                 .map_or(TenantsSource::Demo, TenantsSource::File),
             clock: self.clock,
             provisioning_delay: Duration::from_secs(self.provisioning_delay),
+            approval_ttl: Duration::from_secs(self.approval_ttl),
             scale: self.scale,
             state_file: self.state.clone(),
             policy: Policy::default(),
+            header_timeout: Duration::from_secs(self.header_timeout),
+            idle_timeout: Duration::from_secs(self.idle_timeout),
         }
     }
 }
@@ -141,6 +175,11 @@ impl ServeArgs {
 /// Run the server until Ctrl-C or SIGTERM. The first line on stdout is
 /// `listening on http://ADDR`.
 pub async fn serve(args: ServeArgs) -> Result<(), ServerError> {
+    #[cfg(target_os = "linux")]
+    match super::conn::raise_open_file_limit() {
+        Ok((before, after)) => tracing::info!(before, after, "open-file soft limit"),
+        Err(e) => tracing::warn!(error = %e, "cannot raise the open-file soft limit"),
+    }
     let server = super::spawn(args.to_config()).await?;
     {
         let mut out = std::io::stdout().lock();
@@ -191,6 +230,10 @@ mod tests {
         let cli = Cli::try_parse_from(["x"]).unwrap();
         assert_eq!(cli.serve.listen.to_string(), "127.0.0.1:8787");
         assert_eq!(cli.serve.provisioning_delay, 300);
+        assert_eq!(
+            cli.serve.to_config().approval_ttl,
+            Duration::from_secs(259_200)
+        );
         let cli = Cli::try_parse_from([
             "x",
             "--listen",
@@ -205,12 +248,22 @@ mod tests {
             "t.json",
             "--state",
             "s.json",
+            "--approval-ttl",
+            "60",
         ])
         .unwrap();
         let c = cli.serve.to_config();
+        assert_eq!(c.approval_ttl, Duration::from_secs(60));
         assert_eq!(c.clock, Some("2026-11-26T04:30:00Z".parse().unwrap()));
         assert_eq!(c.provisioning_delay, Duration::from_secs(2));
         assert_eq!(c.tenants, TenantsSource::File("t.json".into()));
+        assert_eq!(c.header_timeout, Duration::from_secs(60));
+        assert_eq!(c.idle_timeout, Duration::from_secs(75));
+        let cli =
+            Cli::try_parse_from(["x", "--header-timeout", "2", "--idle-timeout", "3"]).unwrap();
+        let c = cli.serve.to_config();
+        assert_eq!(c.header_timeout, Duration::from_secs(2));
+        assert_eq!(c.idle_timeout, Duration::from_secs(3));
         assert!(Cli::try_parse_from(["x", "--clock", "tomorrow"]).is_err());
     }
 }

@@ -7,20 +7,22 @@
 mod auth;
 mod clock;
 mod config;
+mod conn;
 mod errors;
 mod routes;
 mod scale;
 mod shared;
 mod store;
 pub mod tenants;
+mod unknown;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, TimeDelta, Utc};
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 
-pub use config::{ServeArgs, ServerConfig, TenantsSource, serve};
+pub use config::{DEFAULT_APPROVAL_TTL_SECS, ServeArgs, ServerConfig, TenantsSource, serve};
 pub use errors::ServerError;
 pub use routes::mounted_routes;
 pub use tenants::TenantsError;
@@ -36,7 +38,7 @@ pub const DEMO_PASSWORD: &str = "licencias-demo";
 pub struct RunningServer {
     addr: SocketAddr,
     shared: Arc<Shared>,
-    stop: Option<oneshot::Sender<()>>,
+    stop: Option<watch::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
@@ -115,13 +117,16 @@ pub async fn spawn(config: ServerConfig) -> Result<RunningServer, ServerError> {
         p.write_now(&store)?;
         store.dirty = false;
     }
+    let dummy_hash = auth::dummy_hash_like(store.users.values().map(|u| u.password_hash.as_str()));
     let shared = Arc::new(Shared {
         store: Mutex::new(store),
         clock,
         policy: config.policy,
         delay: TimeDelta::from_std(config.provisioning_delay).unwrap_or(TimeDelta::MAX),
+        approval_ttl: TimeDelta::from_std(config.approval_ttl).unwrap_or(TimeDelta::MAX),
         persister,
         login_rate_limit: std::sync::atomic::AtomicUsize::new(auth::IP_FAILURE_LIMIT),
+        dummy_hash,
     });
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -131,18 +136,12 @@ pub async fn spawn(config: ServerConfig) -> Result<RunningServer, ServerError> {
         })?;
     let addr = listener.local_addr()?;
     let app = routes::router(Arc::clone(&shared));
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let service = app.into_make_service_with_connect_info::<SocketAddr>();
-        let result = axum::serve(listener, service)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await;
-        if let Err(e) = result {
-            tracing::error!(error = %e, "server stopped");
-        }
-    });
+    let (stop, stopped) = watch::channel(());
+    let timeouts = conn::Timeouts {
+        header: config.header_timeout,
+        idle: config.idle_timeout,
+    };
+    let task = tokio::spawn(conn::serve(listener, app, timeouts, stopped));
     tracing::info!(%addr, "portal server listening");
     Ok(RunningServer {
         addr,

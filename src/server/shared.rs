@@ -28,9 +28,14 @@ pub struct Shared {
     pub clock: BusinessClock,
     pub policy: Policy,
     pub delay: TimeDelta,
+    /// How long a change request may await a decision before it expires.
+    pub approval_ttl: TimeDelta,
     pub persister: Option<Persister>,
     /// Wrong logins per client address per minute before 429.
     pub login_rate_limit: std::sync::atomic::AtomicUsize,
+    /// What an unknown username's password is checked against (see
+    /// [`super::auth::dummy_hash_like`]).
+    pub dummy_hash: String,
 }
 
 impl Shared {

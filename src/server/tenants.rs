@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use chrono::{Datelike, Days, NaiveDate};
 use serde_json::{Map, Value};
 
+use crate::api::{ApprovalMode, Role};
 use crate::domain::{self, Billing, Quantity, ScheduledChange, Status, Subscription, Term};
 
 pub use super::scale::add_generated;
@@ -39,6 +40,8 @@ pub struct Portal {
 pub struct Tenant {
     pub id: String,
     pub name: String,
+    /// `"approval"`: `attest` (default) or `second_person`.
+    pub approval: ApprovalMode,
     pub users: Vec<User>,
     pub services: Vec<Service>,
 }
@@ -49,6 +52,8 @@ pub struct User {
     pub display_name: String,
     pub password_hash: String,
     pub totp_secret: Option<String>,
+    /// `"roles"`: any of `requester`, `approver` (default both).
+    pub roles: Vec<Role>,
 }
 
 #[derive(Debug, Clone)]
@@ -124,15 +129,7 @@ impl<'a> Obj<'a> {
 
     fn id(&self, key: &str) -> Result<String, TenantsError> {
         let s = self.string(key)?;
-        let ok = s.len() <= 64
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'@'));
-        if !ok {
-            return Err(bad(
-                &self.at(key),
-                format!("{s:?} is not a valid id (1-64 of A-Z a-z 0-9 - _ . @)"),
-            ));
-        }
+        check_id(&s, &self.at(key))?;
         Ok(s)
     }
 
@@ -183,6 +180,149 @@ impl<'a> Obj<'a> {
                 )
             })
     }
+}
+
+/// An id: 1-64 of `A-Z a-z 0-9 - _ . @`.
+pub fn check_id(s: &str, path: &str) -> Result<(), TenantsError> {
+    let ok = !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'@'));
+    if !ok {
+        return Err(bad(
+            path,
+            format!("{s:?} is not a valid id (1-64 of A-Z a-z 0-9 - _ . @)"),
+        ));
+    }
+    Ok(())
+}
+
+/// Text shown to people: not blank.
+pub fn check_text(s: &str, path: &str) -> Result<(), TenantsError> {
+    if s.trim().is_empty() {
+        return Err(bad(path, "must not be empty"));
+    }
+    Ok(())
+}
+
+/// The rules for a user's credentials, wherever the user comes from (a
+/// tenants file or a state file); `path` names the user.
+pub fn check_user(
+    username: &str,
+    display_name: &str,
+    password_hash: &str,
+    totp_secret: Option<&str>,
+    path: &str,
+) -> Result<(), TenantsError> {
+    let at = |key: &str| format!("{path}.{key}");
+    check_id(username, &at("username"))?;
+    check_text(display_name, &at("display_name"))?;
+    match argon2::PasswordHash::new(password_hash) {
+        Ok(h) if h.algorithm.as_str().starts_with("argon2") && h.hash.is_some() => {}
+        Ok(_) => {
+            return Err(bad(
+                &at("password_hash"),
+                "not an argon2 hash (expected $argon2id$v=19$...)",
+            ));
+        }
+        Err(e) => {
+            return Err(bad(
+                &at("password_hash"),
+                format!("not a PHC hash string: {e}"),
+            ));
+        }
+    }
+    if let Some(secret) = totp_secret
+        && super::auth::totp_for(secret, username).is_none()
+    {
+        return Err(bad(
+            &at("totp_secret"),
+            "not a valid base32 TOTP secret (at least 80 bits)",
+        ));
+    }
+    Ok(())
+}
+
+/// A user's roles: each at most once (an empty list is a read-only user).
+pub fn check_roles(roles: &[Role], path: &str) -> Result<(), TenantsError> {
+    for (i, r) in roles.iter().enumerate() {
+        if roles[..i].contains(r) {
+            return Err(bad(
+                &format!("{path}[{i}]"),
+                format!("duplicate role {:?}", r.as_str()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The rules every subscription obeys, wherever it comes from (a tenants
+/// file or a state file); `path` names the subscription.
+pub fn check_subscription(s: &Subscription, path: &str) -> Result<(), TenantsError> {
+    let at = |key: &str| format!("{path}.{key}");
+    check_id(&s.id, &at("id"))?;
+    check_text(&s.name, &at("name"))?;
+    let (min, max) = (s.min, s.max);
+    if min > max {
+        return Err(bad(&at("min"), format!("{min} is above max {max}")));
+    }
+    let quantity = s.quantity;
+    if quantity < min || quantity > max {
+        return Err(bad(
+            &at("quantity"),
+            format!("{quantity} is outside min..max ({min}..{max})"),
+        ));
+    }
+    if !(1..=31).contains(&s.anchor_day) {
+        return Err(bad(
+            &at("anchor_day"),
+            format!("{} is not a day of month (1..31)", s.anchor_day),
+        ));
+    }
+    let renewal = domain::renewal_date(s.term_start, s.anchor_day, s.term);
+    // At the calendar's end a subscription expires without a next renewal.
+    if renewal.is_none() && s.status != Status::Expired {
+        return Err(bad(&at("term_start"), "renewal date out of range"));
+    }
+    if let Some(renewal) = renewal
+        && s.renewal_date != renewal
+    {
+        return Err(bad(
+            &at("renewal_date"),
+            format!(
+                "{} is not the renewal after term_start {} (expected {renewal})",
+                s.renewal_date, s.term_start
+            ),
+        ));
+    }
+    if let Some(sc) = &s.scheduled_change {
+        let q = sc.quantity;
+        if q < min || q > max {
+            return Err(bad(
+                &at("scheduled_change.quantity"),
+                format!("{q} is outside min..max ({min}..{max})"),
+            ));
+        }
+        if !s.auto_renew {
+            return Err(bad(
+                &at("scheduled_change"),
+                "a change at renewal needs auto_renew: true",
+            ));
+        }
+        if s.status == Status::Expired {
+            return Err(bad(
+                &at("scheduled_change"),
+                "an expired subscription cannot have a scheduled change",
+            ));
+        }
+        if sc.effective_date != s.renewal_date {
+            return Err(bad(
+                &at("scheduled_change.effective_date"),
+                format!("must be the renewal date {}", s.renewal_date),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn kind(v: &Value) -> &'static str {
@@ -291,9 +431,19 @@ pub fn parse(json: &str, today: NaiveDate) -> Result<Portal, TenantsError> {
 }
 
 fn parse_tenant(v: &Value, path: String, today: NaiveDate) -> Result<Tenant, TenantsError> {
-    let o = Obj::new(v, path, &["id", "name", "users", "services"])?;
+    let o = Obj::new(v, path, &["id", "name", "approval", "users", "services"])?;
     let id = o.id("id")?;
     let name = o.string("name")?;
+    let approval = match o.opt("approval") {
+        None => ApprovalMode::default(),
+        Some(_) => o.choice(
+            "approval",
+            &[
+                ("attest", ApprovalMode::Attest),
+                ("second_person", ApprovalMode::SecondPerson),
+            ],
+        )?,
+    };
     let mut users = Vec::new();
     for (i, u) in o.array("users")?.iter().enumerate() {
         users.push(parse_user(u, format!("{}[{i}]", o.at("users")))?);
@@ -314,6 +464,7 @@ fn parse_tenant(v: &Value, path: String, today: NaiveDate) -> Result<Tenant, Ten
     Ok(Tenant {
         id,
         name,
+        approval,
         users,
         services,
     })
@@ -323,39 +474,53 @@ fn parse_user(v: &Value, path: String) -> Result<User, TenantsError> {
     let o = Obj::new(
         v,
         path,
-        &["username", "display_name", "password_hash", "totp_secret"],
+        &[
+            "username",
+            "display_name",
+            "password_hash",
+            "totp_secret",
+            "roles",
+        ],
     )?;
     let username = o.id("username")?;
     let display_name = o.string("display_name")?;
     let password_hash = o.string("password_hash")?;
-    match argon2::PasswordHash::new(&password_hash) {
-        Ok(h) if h.algorithm.as_str().starts_with("argon2") && h.hash.is_some() => {}
-        Ok(_) => {
-            return Err(bad(
-                &o.at("password_hash"),
-                "not an argon2 hash (expected $argon2id$v=19$...)",
-            ));
-        }
-        Err(e) => {
-            return Err(bad(
-                &o.at("password_hash"),
-                format!("not a PHC hash string: {e}"),
-            ));
-        }
-    }
     let totp_secret = match o.opt("totp_secret") {
         None => None,
-        Some(v) => {
-            let s = v
-                .as_str()
-                .ok_or_else(|| bad(&o.at("totp_secret"), "expected a base32 string or null"))?;
-            if super::auth::totp_for(s, &username).is_none() {
-                return Err(bad(
-                    &o.at("totp_secret"),
-                    "not a valid base32 TOTP secret (at least 80 bits)",
-                ));
+        Some(v) => Some(
+            v.as_str()
+                .ok_or_else(|| bad(&o.at("totp_secret"), "expected a base32 string or null"))?
+                .to_string(),
+        ),
+    };
+    check_user(
+        &username,
+        &display_name,
+        &password_hash,
+        totp_secret.as_deref(),
+        &o.path,
+    )?;
+    let roles = match o.opt("roles") {
+        None => Role::ALL.to_vec(),
+        Some(_) => {
+            let path = o.at("roles");
+            let mut roles = Vec::new();
+            for (i, r) in o.array("roles")?.iter().enumerate() {
+                let at = format!("{path}[{i}]");
+                let role = match r.as_str() {
+                    Some("requester") => Role::Requester,
+                    Some("approver") => Role::Approver,
+                    _ => {
+                        return Err(bad(
+                            &at,
+                            format!("expected one of requester, approver, got {r}"),
+                        ));
+                    }
+                };
+                roles.push(role);
             }
-            Some(s.to_string())
+            check_roles(&roles, &path)?;
+            roles
         }
     };
     Ok(User {
@@ -363,6 +528,7 @@ fn parse_user(v: &Value, path: String) -> Result<User, TenantsError> {
         display_name,
         password_hash,
         totp_secret,
+        roles,
     })
 }
 
@@ -412,15 +578,6 @@ fn parse_subscription(
     let quantity = o.u32("quantity")?;
     let min = o.u32("min")?;
     let max = o.u32("max")?;
-    if min > max {
-        return Err(bad(&o.at("min"), format!("{min} is above max {max}")));
-    }
-    if quantity < min || quantity > max {
-        return Err(bad(
-            &o.at("quantity"),
-            format!("{quantity} is outside min..max ({min}..{max})"),
-        ));
-    }
     let term = o.choice(
         "term",
         &[("P1M", Term::P1M), ("P1Y", Term::P1Y), ("P3Y", Term::P3Y)],
@@ -455,16 +612,11 @@ fn parse_subscription(
         ));
     }
     let anchor_day = o.opt_u32("anchor_day")?.unwrap_or(term_start.day());
-    if !(1..=31).contains(&anchor_day) {
-        return Err(bad(
-            &o.at("anchor_day"),
-            format!("{anchor_day} is not a day of month (1..31)"),
-        ));
-    }
-    let renewal_date = domain::renewal_date(term_start, anchor_day, term)
-        .ok_or_else(|| bad(&o.at("term_start"), "renewal date out of range"))?;
     let auto_renew = o.bool("auto_renew")?;
     let assigned: Option<Quantity> = o.opt_u32("assigned")?;
+    // The renewal date follows from the term; a bad anchor day is named by
+    // `check_subscription` below.
+    let renewal_date = domain::renewal_date(term_start, anchor_day, term).unwrap_or(term_start);
     let scheduled_change = match o.opt("scheduled_change") {
         None => None,
         Some(sc) => {
@@ -473,25 +625,7 @@ fn parse_subscription(
                 o.at("scheduled_change"),
                 &["quantity", "effective_date"],
             )?;
-            let q = sc.u32("quantity")?;
-            if q < min || q > max {
-                return Err(bad(
-                    &sc.at("quantity"),
-                    format!("{q} is outside min..max ({min}..{max})"),
-                ));
-            }
-            if !auto_renew {
-                return Err(bad(
-                    &o.at("scheduled_change"),
-                    "a change at renewal needs auto_renew: true",
-                ));
-            }
-            if status == Status::Expired {
-                return Err(bad(
-                    &o.at("scheduled_change"),
-                    "an expired subscription cannot have a scheduled change",
-                ));
-            }
+            let quantity = sc.u32("quantity")?;
             if let Some(d) = sc.opt("effective_date") {
                 let text = d.as_str().unwrap_or_default();
                 if parse_date(text, today) != Some(renewal_date) {
@@ -502,12 +636,12 @@ fn parse_subscription(
                 }
             }
             Some(ScheduledChange {
-                quantity: q,
+                quantity,
                 effective_date: renewal_date,
             })
         }
     };
-    Ok(Subscription {
+    let sub = Subscription {
         id,
         name,
         quantity,
@@ -523,7 +657,9 @@ fn parse_subscription(
         assigned,
         scheduled_change,
         pending_operation: None,
-    })
+    };
+    check_subscription(&sub, &o.path)?;
+    Ok(sub)
 }
 
 #[cfg(test)]
@@ -616,6 +752,72 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn approval_mode_and_roles_default_and_are_checked() {
+        let p = parse(&file(SUB), d("2026-11-25")).unwrap();
+        assert_eq!(p.tenants[0].approval, ApprovalMode::Attest);
+        assert_eq!(p.tenants[0].users[0].roles, Role::ALL.to_vec());
+        let two = file(SUB)
+            .replace(
+                "\"name\":\"Contoso\"",
+                "\"name\":\"Contoso\",\"approval\":\"second_person\"",
+            )
+            .replace(
+                "\"totp_secret\":null",
+                "\"totp_secret\":null,\"roles\":[\"approver\"]",
+            );
+        let p = parse(&two, d("2026-11-25")).unwrap();
+        assert_eq!(p.tenants[0].approval, ApprovalMode::SecondPerson);
+        assert_eq!(p.tenants[0].users[0].roles, vec![Role::Approver]);
+        let cases = [
+            (
+                two.replace("second_person", "two_person"),
+                "tenants[0].approval",
+            ),
+            (
+                two.replace("[\"approver\"]", "[\"approver\",\"approver\"]"),
+                "tenants[0].users[0].roles[1]",
+            ),
+            (
+                two.replace("[\"approver\"]", "[\"admin\"]"),
+                "tenants[0].users[0].roles[0]",
+            ),
+            (
+                two.replace("[\"approver\"]", "\"approver\""),
+                "tenants[0].users[0].roles",
+            ),
+        ];
+        for (json, path) in cases {
+            match parse(&json, d("2026-11-25")) {
+                Err(TenantsError::Field { path: p, .. }) => assert_eq!(p, path, "{json}"),
+                other => panic!("{json}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_demo_second_tenant_approves_by_a_second_person() {
+        let today = d("2026-11-25");
+        let p = parse(DEMO_JSON, today).unwrap();
+        assert_eq!(p.tenants[0].approval, ApprovalMode::Attest);
+        let fab = p.tenants.iter().find(|t| t.id == "fabrikam").unwrap();
+        assert_eq!(fab.approval, ApprovalMode::SecondPerson);
+        let roles = |name: &str| {
+            let u = fab.users.iter().find(|u| u.username == name).unwrap();
+            assert!(u.totp_secret.is_none(), "{name} enrols on first sign-in");
+            u.roles.clone()
+        };
+        assert_eq!(roles("fabrikam-admin"), Role::ALL.to_vec());
+        assert_eq!(roles("fabrikam-approver"), vec![Role::Approver]);
+        let growable = fab
+            .services
+            .iter()
+            .flat_map(|s| &s.subscriptions)
+            .filter(|s| s.status == Status::Active && s.max - s.quantity >= 50)
+            .count();
+        assert!(growable >= 4, "{growable}");
     }
 
     #[test]

@@ -8,12 +8,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
 use crate::api::SubscriptionDto;
+use crate::app::keymap;
 use crate::app::{Action, Context, DetailState, Model};
 use crate::domain::WindowStatus;
 use crate::i18n::{Catalog, Label};
 
 use super::theme::Theme;
-use super::widgets::{centered, char_keys, fit, hanging, progress_bar};
+use super::widgets::{centered, char_keys, fit, hanging, progress_bar, screen_title};
 
 pub fn render(
     model: &Model,
@@ -23,7 +24,12 @@ pub fn render(
     area: Rect,
     frame: &mut Frame,
 ) {
-    let block = theme.block(theme.screen_title(t.label(Label::ManageSubscription), &state.name));
+    let block = theme.block(screen_title(
+        theme,
+        t.label(Label::ManageSubscription),
+        &state.name,
+        area.width,
+    ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
@@ -100,6 +106,56 @@ fn confirm_cancel(t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut Frame)
     );
 }
 
+/// The labels of the detail rows, in order (their width aligns the values).
+const FIELD_LABELS: [Label; 14] = [
+    Label::FieldName,
+    Label::FieldQuantity,
+    Label::FieldRange,
+    Label::FieldTerm,
+    Label::FieldBilling,
+    Label::FieldTermStart,
+    Label::FieldRenewal,
+    Label::FieldAutoRenew,
+    Label::FieldStatus,
+    Label::FieldAssigned,
+    Label::FieldWindow,
+    Label::FieldScheduled,
+    Label::FieldPending,
+    Label::FieldId,
+];
+
+/// `label: value` rows with the values aligned and wrapped under themselves.
+struct Rows<'a> {
+    t: &'a dyn Catalog,
+    theme: &'a Theme,
+    width: usize,
+    /// Width of the longest label.
+    lw: usize,
+}
+
+impl Rows<'_> {
+    fn kv(&self, lines: &mut Vec<Line<'static>>, l: Label, v: Vec<Span<'static>>) {
+        let lw = self.lw;
+        lines.extend(hanging(
+            vec![Span::styled(
+                format!("{:>lw$}: ", self.t.label(l)),
+                self.theme.label(),
+            )],
+            v,
+            self.width,
+        ));
+    }
+
+    /// Blank space under the labels, for a second line of a value.
+    fn indent(&self) -> String {
+        " ".repeat(self.lw + 2)
+    }
+
+    fn text(&self, l: Label) -> Vec<Span<'static>> {
+        vec![Span::raw(self.t.label(l).to_string())]
+    }
+}
+
 fn fields(
     model: &Model,
     state: &DetailState,
@@ -109,77 +165,73 @@ fn fields(
     width: usize,
     lines: &mut Vec<Line<'static>>,
 ) {
-    let tz = model.policy.time_zone;
-    let labels = [
-        Label::FieldName,
-        Label::FieldQuantity,
-        Label::FieldRange,
-        Label::FieldTerm,
-        Label::FieldBilling,
-        Label::FieldTermStart,
-        Label::FieldRenewal,
-        Label::FieldAutoRenew,
-        Label::FieldStatus,
-        Label::FieldAssigned,
-        Label::FieldWindow,
-        Label::FieldScheduled,
-        Label::FieldPending,
-        Label::FieldId,
-    ];
-    let lw = labels
+    let lw = FIELD_LABELS
         .iter()
         .map(|l| t.label(*l).chars().count())
         .max()
         .unwrap_or(10);
-    let kv = |l: Label, v: Vec<Span<'static>>| {
-        hanging(
-            vec![Span::styled(
-                format!("{:>lw$}: ", t.label(l)),
-                theme.label(),
-            )],
-            v,
-            width,
-        )
+    let rows = Rows {
+        t,
+        theme,
+        width,
+        lw,
     };
-    let indent = " ".repeat(lw + 2);
-    let raw = |s: String| vec![Span::raw(s)];
+    plain_fields(&rows, dto, lines);
+    window_field(&rows, model, dto, lines);
+    scheduled_field(&rows, state, dto, lines);
+    pending_field(&rows, model, dto, lines);
+    rows.kv(
+        lines,
+        Label::FieldId,
+        vec![Span::styled(dto.id.clone(), theme.dim())],
+    );
+}
 
-    lines.extend(kv(Label::FieldName, raw(dto.name.clone())));
-    lines.extend(kv(
+/// Name to assigned seats: one value each.
+fn plain_fields(rows: &Rows<'_>, dto: &SubscriptionDto, lines: &mut Vec<Line<'static>>) {
+    let (t, theme) = (rows.t, rows.theme);
+    let raw = |s: String| vec![Span::raw(s)];
+    rows.kv(lines, Label::FieldName, raw(dto.name.clone()));
+    rows.kv(
+        lines,
         Label::FieldQuantity,
         vec![Span::styled(dto.quantity.to_string(), theme.title())],
-    ));
-    lines.extend(kv(Label::FieldRange, raw(t.range(dto.min, dto.max))));
-    lines.extend(kv(Label::FieldTerm, raw(t.term(dto.term).to_string())));
-    lines.extend(kv(
+    );
+    rows.kv(lines, Label::FieldRange, raw(t.range(dto.min, dto.max)));
+    rows.kv(lines, Label::FieldTerm, raw(t.term(dto.term).to_string()));
+    rows.kv(
+        lines,
         Label::FieldBilling,
         raw(t.billing(dto.billing).to_string()),
-    ));
-    lines.extend(kv(Label::FieldTermStart, raw(t.date(dto.term_start))));
-    lines.extend(kv(Label::FieldRenewal, raw(t.date(dto.renewal_date))));
-    lines.extend(kv(
-        Label::FieldAutoRenew,
-        raw(t
-            .label(if dto.auto_renew {
-                Label::On
-            } else {
-                Label::Off
-            })
-            .to_string()),
-    ));
-    lines.extend(kv(
+    );
+    rows.kv(lines, Label::FieldTermStart, raw(t.date(dto.term_start)));
+    rows.kv(lines, Label::FieldRenewal, raw(t.date(dto.renewal_date)));
+    let auto_renew = if dto.auto_renew {
+        Label::On
+    } else {
+        Label::Off
+    };
+    rows.kv(lines, Label::FieldAutoRenew, rows.text(auto_renew));
+    rows.kv(
+        lines,
         Label::FieldStatus,
         raw(t.status(dto.status).to_string()),
-    ));
-    lines.extend(kv(
-        Label::FieldAssigned,
-        raw(match dto.assigned {
-            Some(a) => t.assigned(a, dto.quantity),
-            None => t.label(Label::Unknown).to_string(),
-        }),
-    ));
+    );
+    let assigned = match dto.assigned {
+        Some(a) => raw(t.assigned(a, dto.quantity)),
+        None => rows.text(Label::Unknown),
+    };
+    rows.kv(lines, Label::FieldAssigned, assigned);
+}
 
-    // Decrease window: status (coloured) and its dates with the zone.
+/// Decrease window: status (coloured) and its dates with the zone.
+fn window_field(
+    rows: &Rows<'_>,
+    model: &Model,
+    dto: &SubscriptionDto,
+    lines: &mut Vec<Line<'static>>,
+) {
+    let (t, theme) = (rows.t, rows.theme);
     let window = dto.decrease_window.map(|w| w.status(model.today()));
     let wv = match &window {
         Some(w) => {
@@ -190,22 +242,30 @@ fn fields(
             };
             vec![Span::styled(t.window_status(w), style)]
         }
-        None => raw(t.label(Label::None).to_string()),
+        None => rows.text(Label::None),
     };
-    lines.extend(kv(Label::FieldWindow, wv));
+    rows.kv(lines, Label::FieldWindow, wv);
     if let Some(w) = &window {
         let dates = w.window();
         lines.extend(hanging(
-            vec![Span::raw(indent.clone())],
+            vec![Span::raw(rows.indent())],
             vec![Span::styled(
-                t.window_dates(dates.opens, dates.closes, tz),
+                t.window_dates(dates.opens, dates.closes, model.policy.time_zone),
                 theme.dim(),
             )],
-            width,
+            rows.width,
         ));
     }
+}
 
-    // Scheduled change, with the key that cancels it.
+/// Scheduled change, with the key that cancels it (from the keymap).
+fn scheduled_field(
+    rows: &Rows<'_>,
+    state: &DetailState,
+    dto: &SubscriptionDto,
+    lines: &mut Vec<Line<'static>>,
+) {
+    let (t, theme) = (rows.t, rows.theme);
     let sv = match &dto.scheduled_change {
         Some(c) => {
             vec![Span::styled(
@@ -213,22 +273,34 @@ fn fields(
                 theme.warn(),
             )]
         }
-        None => raw(t.label(Label::None).to_string()),
+        None => rows.text(Label::None),
     };
-    lines.extend(kv(Label::FieldScheduled, sv));
-    if dto.scheduled_change.is_some() && !state.confirm_cancel {
+    rows.kv(lines, Label::FieldScheduled, sv);
+    let cancel_key = keymap::key_for(Context::Detail, Action::CancelScheduled);
+    if let Some(key) = cancel_key
+        && dto.scheduled_change.is_some()
+        && !state.confirm_cancel
+    {
         lines.push(Line::from(vec![
-            Span::raw(indent.clone()),
-            Span::styled("x", theme.key()),
+            Span::raw(rows.indent()),
+            Span::styled(key.to_string(), theme.key()),
             Span::styled(
                 format!(" {}", t.label(Label::CancelScheduledHint)),
                 theme.dim(),
             ),
         ]));
     }
+}
 
-    // The change in progress: the app's tracker when there is one, else the
-    // portal's view of it.
+/// The change in progress: the app's tracker when there is one, else the
+/// portal's view of it.
+fn pending_field(
+    rows: &Rows<'_>,
+    model: &Model,
+    dto: &SubscriptionDto,
+    lines: &mut Vec<Line<'static>>,
+) {
+    let (t, theme) = (rows.t, rows.theme);
     let sla = model.policy.provisioning_sla_seconds;
     let mut progress: Option<String> = None;
     let pv = if let Some(op) = model.pending_operation_for(&dto.id) {
@@ -257,14 +329,10 @@ fn fields(
             theme.warn(),
         )]
     } else {
-        raw(t.label(Label::None).to_string())
+        rows.text(Label::None)
     };
-    lines.extend(kv(Label::FieldPending, pv));
+    rows.kv(lines, Label::FieldPending, pv);
     if let Some(p) = progress {
-        lines.push(Line::from(vec![Span::raw(indent.clone()), Span::raw(p)]));
+        lines.push(Line::from(vec![Span::raw(rows.indent()), Span::raw(p)]));
     }
-    lines.extend(kv(
-        Label::FieldId,
-        vec![Span::styled(dto.id.clone(), theme.dim())],
-    ));
 }

@@ -1,5 +1,6 @@
 //! Login: portal address, DEMO banner, username, masked password, errors.
 
+use crate::portal::PortalError;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -9,11 +10,7 @@ use crate::app::{Failure, LoginFocus, LoginForm, Model, Session};
 use crate::i18n::{Catalog, Label};
 
 use super::theme::Theme;
-use super::widgets::{button, centered, field_line, hanging};
-
-/// The demo tenant's sign-in, shown on the demo login screen.
-pub const DEMO_USERNAME: &str = "demo";
-pub const DEMO_PASSWORD: &str = "licencias-demo";
+use super::widgets::{button, centered, field_line, fit, hanging};
 
 /// Draw the login form (also while the password is being checked).
 pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut Frame) {
@@ -88,18 +85,21 @@ pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: 
             inner_w,
         ));
     }
-    if model.demo.is_some_and(|d| d.password_hint) {
+    if let Some(demo) = &model.demo {
         lines.push(Line::raw(""));
         lines.extend(hanging(
             Vec::new(),
             vec![Span::styled(
-                t.demo_credentials(DEMO_USERNAME, DEMO_PASSWORD),
+                t.demo_credentials(&demo.username, &demo.password),
                 theme.warn(),
             )],
             inner_w,
         ));
     }
 
+    // A line too wide for the box (a long portal address, a sentence on a
+    // narrow terminal) wraps instead of being cut.
+    let (lines, _) = fit(lines, inner_w, usize::MAX);
     let rows = u16::try_from(lines.len()).unwrap_or(u16::MAX);
     let rect = centered(area, w, rows.saturating_add(2));
     frame.render_widget(
@@ -118,7 +118,7 @@ fn error_text(model: &Model, form: &LoginForm, t: &dyn Catalog) -> Option<String
         }
     }
     match &form.error {
-        Some(Failure::Locked { .. }) if form.locked_until.is_some() => None,
+        Some(Failure::Portal(PortalError::Locked { .. })) if form.locked_until.is_some() => None,
         Some(f) => Some(t.failure(f, model.policy.time_zone)),
         None => None,
     }

@@ -7,7 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::{EnrolState, Model, Session};
+use crate::app::{EnrolState, Enrolment, Model, Session};
 use crate::i18n::{Catalog, Label};
 
 use super::qr::QrImage;
@@ -37,6 +37,40 @@ pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: 
         return;
     };
 
+    let (text_area, fallback) = place_qr(enrolment, t, theme, area, frame);
+    let mut rows = text_rows(
+        model,
+        state,
+        enrolment,
+        fallback.as_deref(),
+        t,
+        theme,
+        usize::from(text_area.width),
+    );
+    // One row is for the key hints.
+    let room = usize::from(text_area.height.saturating_sub(1));
+    while rows.len() > room {
+        match rows.iter().rposition(|(_, optional)| *optional) {
+            Some(i) => {
+                rows.remove(i);
+            }
+            None => break,
+        }
+    }
+    let lines: Vec<Line> = rows.into_iter().map(|(l, _)| l).collect();
+    frame.render_widget(Paragraph::new(lines), text_area);
+    hints(model, t, theme, text_area, frame);
+}
+
+/// Draw the QR code at the left of `area` when it fits; the text goes in the
+/// returned area, with the reason when the code could not be drawn.
+fn place_qr(
+    enrolment: &Enrolment,
+    t: &dyn Catalog,
+    theme: &Theme,
+    area: Rect,
+    frame: &mut Frame,
+) -> (Rect, Option<String>) {
     let qr = QrImage::new(&enrolment.otpauth_uri).ok();
     let fits = !theme.ascii
         && qr
@@ -68,7 +102,20 @@ pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: 
         }
     };
 
-    let w = usize::from(text_area.width);
+    (text_area, fallback)
+}
+
+/// The text beside the code, each row marked when it may go if space is
+/// short.
+fn text_rows(
+    model: &Model,
+    state: &EnrolState,
+    enrolment: &Enrolment,
+    fallback: Option<&str>,
+    t: &dyn Catalog,
+    theme: &Theme,
+    w: usize,
+) -> Vec<(Line<'static>, bool)> {
     let wrap =
         |text: &str, style| hanging(Vec::new(), vec![Span::styled(text.to_string(), style)], w);
     // Rows, with the optional ones marked so they can go when space is short.
@@ -82,7 +129,7 @@ pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: 
         false,
         &mut rows,
     );
-    if let Some(msg) = &fallback {
+    if let Some(msg) = fallback {
         push(wrap(msg, theme.warn()), false, &mut rows);
     } else if state.error.is_none() {
         // With an error to show, the intro (already read) makes room for it.
@@ -144,19 +191,7 @@ pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: 
     code_lines(model, state, t, theme, w, &mut code);
     push(code, false, &mut rows);
 
-    // One row is for the key hints.
-    let room = usize::from(text_area.height.saturating_sub(1));
-    while rows.len() > room {
-        match rows.iter().rposition(|(_, optional)| *optional) {
-            Some(i) => {
-                rows.remove(i);
-            }
-            None => break,
-        }
-    }
-    let lines: Vec<Line> = rows.into_iter().map(|(l, _)| l).collect();
-    frame.render_widget(Paragraph::new(lines), text_area);
-    hints(model, t, theme, text_area, frame);
+    rows
 }
 
 /// The key hints on the last row of `area`.

@@ -1,5 +1,6 @@
 //! Sign-in, second step: a 6-digit code from the authenticator.
 
+use crate::portal::PortalError;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -9,7 +10,7 @@ use crate::app::{Model, Session};
 use crate::i18n::{Catalog, Label};
 
 use super::theme::Theme;
-use super::widgets::{centered, code_field_lines, hanging};
+use super::widgets::{centered, code_field_lines, fit, hanging};
 
 pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut Frame) {
     let Session::MfaVerify(state) = &model.session else {
@@ -39,7 +40,9 @@ pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: 
     if let Some(n) = state.attempts_left
         && !matches!(
             state.error,
-            Some(crate::app::Failure::InvalidMfaCode { .. })
+            Some(crate::app::Failure::Portal(
+                PortalError::InvalidMfaCode { .. }
+            ))
         )
     {
         lines.push(Line::styled(t.attempts_left(n), theme.warn()));
@@ -51,6 +54,9 @@ pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: 
             theme.warn(),
         ));
     }
+    // A line too wide for the box (a long portal address, a sentence on a
+    // narrow terminal) wraps instead of being cut.
+    let (lines, _) = fit(lines, inner_w, usize::MAX);
     let rows = u16::try_from(lines.len()).unwrap_or(u16::MAX);
     let rect = centered(area, w, rows.saturating_add(2));
     frame.render_widget(

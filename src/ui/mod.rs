@@ -87,7 +87,7 @@ pub fn render(model: &Model, frame: &mut Frame) {
     let enrol = model.shows_login() && matches!(model.session, Session::MfaEnrol(_));
     if !enrol {
         let line = widgets::hints_line(model, t, &theme, usize::from(area.width));
-        widgets::draw_line(frame.buffer_mut(), hints, &line);
+        widgets::draw_line(frame.buffer_mut(), hints, &line, theme.ellipsis());
     }
     widgets::status_bar(model, t, &theme, status, frame);
     widgets::toasts(model, t, &theme, main, frame);

@@ -16,7 +16,7 @@ use crate::domain::WindowStatus;
 use crate::i18n::{Catalog, Label};
 
 use super::theme::Theme;
-use super::widgets::{draw_line, field_line, put_str, text_width, truncate};
+use super::widgets::{draw_line, field_line, put_cut, text_width, truncate};
 
 /// Rows around the table body: title, filter bar, header, footnote (the
 /// status bar and the key hints are the other two of the app's six).
@@ -54,7 +54,12 @@ pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: 
             theme.dim(),
         ));
     }
-    draw_line(frame.buffer_mut(), title_area, &Line::from(title));
+    draw_line(
+        frame.buffer_mut(),
+        title_area,
+        &Line::from(title),
+        theme.ellipsis(),
+    );
 
     // -- filter bar
     let filter_label = t.label(Label::Filter);
@@ -81,13 +86,24 @@ pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: 
             theme.dim(),
         ));
     }
-    draw_line(frame.buffer_mut(), filter_area, &fl);
-    let count_w = u16::try_from(count.chars().count()).unwrap_or(0);
+    let count_w = u16::try_from(text_width(&count)).unwrap_or(0);
+    // The filter line stops a space before the count (cut with the
+    // ellipsis when the hint is longer than that).
+    let fl_area = if count_w < area.width {
+        Rect {
+            width: area.width - count_w - 1,
+            ..filter_area
+        }
+    } else {
+        filter_area
+    };
+    draw_line(frame.buffer_mut(), fl_area, &fl, theme.ellipsis());
     if count_w < area.width {
         draw_line(
             frame.buffer_mut(),
             Rect::new(area.x + area.width - count_w, filter_area.y, count_w, 1),
             &Line::from(Span::styled(count, theme.dim())),
+            theme.ellipsis(),
         );
     }
 
@@ -108,6 +124,7 @@ pub fn render(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: 
             truncate(&foot, usize::from(area.width), theme),
             theme.dim(),
         )),
+        theme.ellipsis(),
     );
 
     table(model, t, theme, table_area, frame);
@@ -126,34 +143,36 @@ fn flag_letter(t: &dyn Catalog, l: Label) -> String {
 /// enough to read a row across.
 const MAX_TABLE_WIDTH: u16 = 150;
 
-fn table(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut Frame) {
-    let area = Rect {
-        width: area.width.min(MAX_TABLE_WIDTH),
-        ..area
-    };
+/// No rows to show: say why (loading, nothing there, nothing matches).
+fn empty_table(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut Frame) {
     let s = &model.services;
-    let body = usize::from(area.height.saturating_sub(1));
-    if s.view.is_empty() {
-        let msg = if s.rows.is_empty() {
-            if s.request.is_some() || s.loaded_at.is_none() {
-                t.label(Label::Loading)
-            } else {
-                t.label(Label::NoServices)
-            }
+    let msg = if s.rows.is_empty() {
+        if s.request.is_some() || s.loaded_at.is_none() {
+            t.label(Label::Loading)
         } else {
-            t.label(Label::NoMatches)
-        };
-        let mut lines = vec![Line::raw(""), Line::styled(theme.text(msg), theme.dim())];
-        if let Some(f) = &s.error {
-            lines.push(Line::styled(
-                t.failure(f, model.policy.time_zone),
-                theme.error(),
-            ));
+            t.label(Label::NoServices)
         }
-        frame.render_widget(Paragraph::new(lines), area);
-        return;
+    } else {
+        t.label(Label::NoMatches)
+    };
+    let mut lines = vec![Line::raw(""), Line::styled(theme.text(msg), theme.dim())];
+    if let Some(f) = &s.error {
+        lines.push(Line::styled(
+            t.failure(f, model.policy.time_zone),
+            theme.error(),
+        ));
     }
-    let wide = area.width >= WIDE;
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// The column titles, the sorted one with its arrow.
+fn header_texts<'a>(
+    model: &Model,
+    t: &'a dyn Catalog,
+    theme: &Theme,
+    wide: bool,
+) -> Vec<Cow<'a, str>> {
+    let s = &model.services;
     let arrow = theme.sort_arrow();
     let head = |l: Label, sorted: bool| -> Cow<'_, str> {
         if sorted {
@@ -185,6 +204,22 @@ fn table(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut 
             flag_letter(t, Label::FlagPending)
         )),
     ]);
+    header
+}
+
+fn table(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let area = Rect {
+        width: area.width.min(MAX_TABLE_WIDTH),
+        ..area
+    };
+    let s = &model.services;
+    let body = usize::from(area.height.saturating_sub(1));
+    if s.view.is_empty() {
+        empty_table(model, t, theme, area, frame);
+        return;
+    }
+    let wide = area.width >= WIDE;
+    let header = header_texts(model, t, theme, wide);
 
     let range = s.visible(body);
     let first = range.start;
@@ -224,6 +259,8 @@ fn table(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut 
         .spacing(1)
         .split(Rect::new(0, 0, area.width, 1));
     let buf = frame.buffer_mut();
+    let ellipsis = theme.ellipsis();
+    // A text wider than its column is cut and ends with the ellipsis.
     let cell = |buf: &mut Buffer, col: usize, y: u16, text: &str, style: Style, right: bool| {
         if let Some(c) = columns.get(col) {
             let x = area.x + c.x;
@@ -232,7 +269,7 @@ fn table(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut 
             } else {
                 0
             };
-            put_str(buf, x + pad, y, c.width - pad, text, style);
+            put_cut(buf, x + pad, y, c.width - pad, text, style, ellipsis);
         }
     };
     buf.set_style(

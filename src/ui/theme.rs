@@ -37,15 +37,6 @@ pub const ASCII_BORDER: border::Set<'static> = border::Set {
 };
 
 impl Theme {
-    /// The theme for `NO_COLOR` (set and not empty) and `--ascii`.
-    pub fn from_env(ascii: bool) -> Self {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Self {
-            color: !no_color,
-            ascii,
-        }
-    }
-
     pub fn border_set(&self) -> border::Set<'static> {
         if self.ascii {
             ASCII_BORDER

@@ -2,12 +2,15 @@
 //! indicator, text fields, layout helpers. All pure: they read the model and
 //! draw into the frame's buffer.
 
+use std::borrow::Cow;
+
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Alignment, Rect};
+use ratatui::layout::{Alignment, Margin, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Widget, Wrap};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::app::keymap::{self, Context};
 use crate::app::{Action, Model, Screen, StoreKind, TextField, ToastLevel};
@@ -57,19 +60,23 @@ pub fn put_str(buf: &mut Buffer, x: u16, y: u16, max: u16, text: &str, style: St
     cx
 }
 
-/// Columns `text` takes on screen.
+/// Columns `text` takes on screen (control characters none: they are
+/// never drawn).
 pub fn text_width(text: &str) -> usize {
     if text.is_ascii() {
         text.bytes().filter(|b| !b.is_ascii_control()).count()
     } else {
-        Span::raw(text).width()
+        text.split(char::is_control)
+            .map(UnicodeWidthStr::width)
+            .sum()
     }
 }
 
 /// Draw `line` in the first row of `area`, as rendering the `Line` widget
 /// there would (its style over the row, then its spans, aligned), through
-/// [`put_str`].
-pub fn draw_line(buf: &mut Buffer, area: Rect, line: &Line) {
+/// [`put_str`]. A left-aligned line too wide for the row is cut and ends
+/// with `ellipsis`.
+pub fn draw_line(buf: &mut Buffer, area: Rect, line: &Line, ellipsis: &str) {
     let area = area.intersection(buf.area);
     if area.is_empty() {
         return;
@@ -93,6 +100,10 @@ pub fn draw_line(buf: &mut Buffer, area: Rect, line: &Line) {
     let mut x = area
         .x
         .saturating_add(u16::try_from(indent).unwrap_or(u16::MAX));
+    if line_width > usize::from(area.width) {
+        draw_cut_spans(buf, area, x, line, ellipsis);
+        return;
+    }
     for span in &line.spans {
         if x >= area.right() {
             break;
@@ -101,20 +112,172 @@ pub fn draw_line(buf: &mut Buffer, area: Rect, line: &Line) {
     }
 }
 
-/// Cut `s` to `width` columns (by chars; our texts are single-width),
-/// ending with an ellipsis when cut.
+/// The spans of a line wider than `area`, from `x`: whole while they fit
+/// before the room the ellipsis needs, then the start of the span that does
+/// not fit and the ellipsis in its style.
+fn draw_cut_spans(buf: &mut Buffer, area: Rect, mut x: u16, line: &Line, ellipsis: &str) {
+    let width = usize::from(area.right().saturating_sub(x));
+    let ell_w = text_width(ellipsis);
+    let mut room = width.saturating_sub(ell_w);
+    for span in &line.spans {
+        let w = text_width(&span.content);
+        if w <= room {
+            x = put_str(buf, x, area.y, area.right() - x, &span.content, span.style);
+            room -= w;
+            continue;
+        }
+        let start = cut_prefix(&span.content, room);
+        x = put_str(buf, x, area.y, area.right() - x, &start, span.style);
+        let ell = cut_prefix(ellipsis, usize::from(area.right().saturating_sub(x)));
+        put_str(buf, x, area.y, area.right() - x, &ell, span.style);
+        return;
+    }
+}
+
+/// Columns a character takes on screen (control characters none: they are
+/// never drawn).
+fn char_width(c: char) -> usize {
+    if c.is_control() {
+        0
+    } else {
+        UnicodeWidthChar::width(c).unwrap_or(0)
+    }
+}
+
+/// Byte length of the longest start of `s` that takes at most `room`
+/// columns (control characters take none: they are never drawn). A wide
+/// character that does not fit whole is left out whole (never split).
+fn prefix_len(s: &str, room: usize) -> usize {
+    if s.is_ascii() {
+        let mut used = 0usize;
+        for (i, b) in s.bytes().enumerate() {
+            if !b.is_ascii_control() {
+                if used == room {
+                    return i;
+                }
+                used += 1;
+            }
+        }
+        return s.len();
+    }
+    let mut used = 0usize;
+    let mut end = s.len();
+    for (i, c) in s.char_indices() {
+        let w = char_width(c);
+        if used + w > room {
+            end = i;
+            break;
+        }
+        used += w;
+    }
+    // Measured as a whole string, a sequence can take more than its chars
+    // one by one (emoji with a variation selector): drop from the end.
+    while text_width(&s[..end]) > room {
+        end = s[..end].char_indices().next_back().map_or(0, |(i, _)| i);
+    }
+    end
+}
+
+/// The longest start of `s` that takes at most `room` columns, control
+/// characters left out.
+fn cut_prefix(s: &str, room: usize) -> String {
+    s[..prefix_len(s, room)]
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect()
+}
+
+/// `s` cut to at most `width` columns, ending with `ellipsis` (`…`, or `...`
+/// in ASCII mode) when it is cut; borrowed, with no work beyond measuring
+/// it, when it fits. Too narrow even for the whole ellipsis, it gets as much
+/// of the ellipsis as fits.
+pub fn fit_width<'a>(s: &'a str, width: usize, ellipsis: &str) -> Cow<'a, str> {
+    if text_width(s) <= width {
+        return Cow::Borrowed(s);
+    }
+    let ell_w = text_width(ellipsis);
+    if width < ell_w {
+        return Cow::Owned(cut_prefix(ellipsis, width));
+    }
+    let mut out = cut_prefix(s, width - ell_w);
+    out.push_str(ellipsis);
+    Cow::Owned(out)
+}
+
+/// `line` cut to `width` columns, ending with `ellipsis` in the style of
+/// the span it cuts, for a line drawn by a `Paragraph` with no wrapping.
+pub fn cut_line(line: Line<'static>, width: usize, ellipsis: &str) -> Line<'static> {
+    if line.width() <= width {
+        return line;
+    }
+    let ell_w = text_width(ellipsis);
+    let mut room = width.saturating_sub(ell_w);
+    let mut spans = Vec::with_capacity(line.spans.len());
+    for span in line.spans {
+        let w = text_width(&span.content);
+        if w <= room {
+            room -= w;
+            spans.push(span);
+            continue;
+        }
+        let mut start = cut_prefix(&span.content, room);
+        start.push_str(&cut_prefix(ellipsis, width.min(ell_w)));
+        spans.push(Span::styled(start, span.style));
+        break;
+    }
+    Line { spans, ..line }
+}
+
+/// [`fit_width`] with the theme's ellipsis, owned.
 pub fn truncate(s: &str, width: usize, theme: &Theme) -> String {
-    let n = s.chars().count();
-    if n <= width {
-        return s.to_string();
+    fit_width(s, width, theme.ellipsis()).into_owned()
+}
+
+/// [`put_str`] for a column of `max` cells: a text too wide for it is cut
+/// and ends with `ellipsis`. Draws from slices of `text`: nothing is
+/// allocated, this is on every row of every frame.
+pub fn put_cut(
+    buf: &mut Buffer,
+    x: u16,
+    y: u16,
+    max: u16,
+    text: &str,
+    style: Style,
+    ellipsis: &str,
+) -> u16 {
+    let width = usize::from(max);
+    if text_width(text) <= width {
+        return put_str(buf, x, y, max, text, style);
     }
-    let ell = theme.ellipsis();
-    let keep = width.saturating_sub(ell.chars().count());
-    let mut out: String = s.chars().take(keep).collect();
-    if width >= ell.chars().count() {
-        out.push_str(ell);
+    let ell_w = text_width(ellipsis);
+    if width < ell_w {
+        return put_str(
+            buf,
+            x,
+            y,
+            max,
+            &ellipsis[..prefix_len(ellipsis, width)],
+            style,
+        );
     }
-    out
+    let start = &text[..prefix_len(text, width - ell_w)];
+    let next = put_str(buf, x, y, max, start, style);
+    put_str(buf, next, y, max - (next - x), ellipsis, style)
+}
+
+/// The title of a bordered screen, ` What — name `, that fits on the top
+/// border of an `area_width`-wide block: the name is cut (with the
+/// ellipsis) first, the whole title only when even the name's first
+/// character would not fit.
+pub fn screen_title(theme: &Theme, what: &str, name: &str, area_width: u16) -> String {
+    let room = usize::from(area_width.saturating_sub(2));
+    let fixed = text_width(&theme.screen_title(what, ""));
+    let ell_w = text_width(theme.ellipsis());
+    if fixed + ell_w.max(1) <= room {
+        let name = fit_width(name, room - fixed, theme.ellipsis());
+        return theme.screen_title(what, &name);
+    }
+    truncate(&theme.screen_title(what, name), room, theme)
 }
 
 /// One-line key hints of a context: `Enter open  / filter  ? help`. Keys
@@ -228,11 +391,11 @@ pub fn status_bar(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, fra
         String::new()
     };
     let width = usize::from(area.width);
-    let right_w = right.chars().count();
+    let right_w = text_width(&right);
     let room = width.saturating_sub(right_w + 1);
     let joined_w = |parts: &[(String, u8)]| -> usize {
-        parts.iter().map(|(s, _)| s.chars().count()).sum::<usize>()
-            + sep.chars().count() * parts.len().saturating_sub(1)
+        parts.iter().map(|(s, _)| text_width(s)).sum::<usize>()
+            + text_width(sep) * parts.len().saturating_sub(1)
     };
     while parts.len() > 1 && joined_w(&parts) > room {
         let lowest = parts
@@ -248,7 +411,7 @@ pub fn status_bar(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, fra
         .collect::<Vec<_>>()
         .join(sep);
     let left = truncate(&left, room, theme);
-    let pad = width.saturating_sub(left.chars().count() + right_w);
+    let pad = width.saturating_sub(text_width(&left) + right_w);
     let line = Line::from(vec![
         Span::raw(left),
         Span::raw(" ".repeat(pad)),
@@ -256,11 +419,14 @@ pub fn status_bar(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, fra
     ]);
     let buf = frame.buffer_mut();
     buf.set_style(area.intersection(buf.area), theme.status_bar());
-    draw_line(buf, area, &line);
+    draw_line(buf, area, &line, theme.ellipsis());
 }
 
-/// Toasts, newest at the bottom, in the top-right corner of `area`.
+/// Toasts, newest at the bottom, in the bottom-right corner of `area`,
+/// inside the frame a screen draws around `area` (one cell in from every
+/// edge), so they never cover its border.
 pub fn toasts(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let area = area.inner(Margin::new(1, 1));
     if model.toasts.is_empty() || area.height < 3 {
         return;
     }
@@ -348,6 +514,12 @@ pub fn help_overlay(ctx: Context, t: &dyn Catalog, theme: &Theme, area: Rect, fr
         .collect();
     lines.push(Line::raw(""));
     lines.push(Line::styled(t.label(Label::HelpFooter), theme.dim()));
+    // Too wide for the screen, a row is cut with an ellipsis.
+    let room = usize::from(area.width.saturating_sub(4));
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|l| cut_line(l, room, theme.ellipsis()))
+        .collect();
     let text_w = lines.iter().map(Line::width).max().unwrap_or(20);
     let w = u16::try_from(text_w + 4).unwrap_or(u16::MAX);
     let h = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
@@ -629,6 +801,121 @@ mod tests {
         assert_eq!(truncate("abcdef", 5, &ascii), "ab...");
         assert_eq!(wrapped_height("one two three", 7), 2);
         assert_eq!(wrapped_height("one\ntwo", 20), 2);
+    }
+
+    #[test]
+    fn a_cut_text_ends_with_the_ellipsis() {
+        let name = "Microsoft 365 Business Premium #1000";
+        assert_eq!(fit_width(name, 40, "…"), name);
+        assert!(matches!(fit_width(name, 40, "…"), Cow::Borrowed(_)));
+        assert_eq!(fit_width(name, 31, "…"), "Microsoft 365 Business Premium…");
+        assert_eq!(
+            fit_width(name, 31, "..."),
+            "Microsoft 365 Business Premi..."
+        );
+        // Exactly as wide as the column: not cut.
+        assert_eq!(fit_width("abc", 3, "…"), "abc");
+        assert_eq!(fit_width("abcd", 3, "…"), "ab…");
+        // Too narrow for the ellipsis itself: as much of it as fits.
+        assert_eq!(fit_width("abcdef", 2, "..."), "..");
+        assert_eq!(fit_width("abcdef", 0, "…"), "");
+        // Control characters are never kept.
+        assert_eq!(fit_width("a\u{1b}bcdef", 4, "…"), "abc…");
+    }
+
+    #[test]
+    fn a_wide_character_is_never_split() {
+        // Each ideograph takes two columns.
+        assert_eq!(text_width("日本語テキスト"), 14);
+        assert_eq!(fit_width("日本語テキスト", 6, "…"), "日本…");
+        assert_eq!(fit_width("日本語テキスト", 7, "…"), "日本語…");
+        assert_eq!(fit_width("日本語テキスト", 7, "..."), "日本...");
+        assert_eq!(fit_width("ab日本", 4, "…"), "ab…");
+        assert_eq!(fit_width("Señor Ñandú über", 8, "…"), "Señor Ñ…");
+    }
+
+    #[test]
+    fn a_line_too_wide_for_its_row_ends_with_the_ellipsis() {
+        let row10 = Rect::new(0, 0, 10, 1);
+        let mut buf = Buffer::empty(row10);
+        let line = Line::from(vec![Span::raw("Services"), Span::raw(" · sorted")]);
+        draw_line(&mut buf, row10, &line, "…");
+        let row: String = (0..10).map(|x| buf[(x, 0)].symbol().to_string()).collect();
+        assert_eq!(row, "Services …");
+        let mut buf = Buffer::empty(row10);
+        draw_line(&mut buf, row10, &line, "...");
+        let row: String = (0..10).map(|x| buf[(x, 0)].symbol().to_string()).collect();
+        assert_eq!(row, "Service...");
+        // A line that fits is drawn whole, with no ellipsis.
+        let row17 = Rect::new(0, 0, 17, 1);
+        let mut buf = Buffer::empty(row17);
+        draw_line(&mut buf, row17, &line, "…");
+        let row: String = (0..17).map(|x| buf[(x, 0)].symbol().to_string()).collect();
+        assert_eq!(row, "Services · sorted");
+    }
+
+    #[test]
+    fn a_paragraph_line_is_cut_with_the_ellipsis_in_its_span_style() {
+        let line = Line::from(vec![
+            Span::styled("Ctrl-C", Style::new().bold()),
+            Span::raw("  "),
+            Span::raw("quit from anywhere"),
+        ]);
+        let cut = cut_line(line.clone(), 14, "…");
+        assert_eq!(cut.to_string(), "Ctrl-C  quit …");
+        assert_eq!(cut.width(), 14);
+        assert_eq!(cut.spans.len(), 3);
+        let cut = cut_line(line.clone(), 6, "...");
+        assert_eq!(cut.to_string(), "Ctr...");
+        assert_eq!(cut.spans[0].style, Style::new().bold());
+        assert_eq!(cut_line(line.clone(), 26, "…"), line);
+    }
+
+    proptest::proptest! {
+        #[test]
+        // (No combining mark here: after a control character it is a
+        // grapheme of its own, drawn by neither, or joined to the character
+        // before once `fit_width` has dropped the control character.)
+        fn put_cut_draws_what_fit_width_gives(
+            s in "[a-zA-Z0-9 #ñü日本語\\u{1b}]{0,40}",
+            width in 0u16..45,
+            ascii in proptest::bool::ANY,
+        ) {
+            let ell = if ascii { "..." } else { "…" };
+            let area = Rect::new(0, 0, 50, 1);
+            let (mut a, mut b) = (Buffer::empty(area), Buffer::empty(area));
+            put_cut(&mut a, 2, 0, width, &s, Style::default(), ell);
+            put_str(&mut b, 2, 0, width, &fit_width(&s, usize::from(width), ell), Style::default());
+            proptest::prop_assert_eq!(a, b);
+        }
+
+        #[test]
+        fn fit_width_fits_and_keeps_a_prefix(
+            s in "[a-zA-Z0-9 #ñü日本語\u{1b}\u{301}]{0,40}",
+            width in 0usize..45,
+            ascii in proptest::bool::ANY,
+        ) {
+            let ell = if ascii { "..." } else { "…" };
+            let out = fit_width(&s, width, ell);
+            proptest::prop_assert!(text_width(&out) <= width);
+            if text_width(&s) <= width {
+                proptest::prop_assert_eq!(out.as_ref(), s.as_str());
+            } else if width >= text_width(ell) {
+                let kept = out.strip_suffix(ell);
+                proptest::prop_assert!(kept.is_some());
+                let kept = kept.unwrap_or_default();
+                let clean: String = s.chars().filter(|c| !c.is_control()).collect();
+                proptest::prop_assert!(clean.starts_with(kept));
+                // Nothing more would have fitted: the next character is
+                // wider than what is left (it is never split).
+                let next = clean[kept.len()..].chars().next();
+                if let Some(c) = next {
+                    proptest::prop_assert!(
+                        text_width(kept) + char_width(c) + text_width(ell) > width
+                    );
+                }
+            }
+        }
     }
 
     #[test]

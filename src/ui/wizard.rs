@@ -13,7 +13,7 @@ use crate::i18n::{Catalog, Label, change_preview, review_facts};
 
 use super::theme::Theme;
 use super::widgets::{
-    button, checkbox_lines, field_line, fit, hanging, progress_bar, step_indicator,
+    button, checkbox_lines, field_line, fit, hanging, progress_bar, screen_title, step_indicator,
 };
 
 pub fn render(
@@ -24,17 +24,18 @@ pub fn render(
     area: Rect,
     frame: &mut Frame,
 ) {
-    let block = theme.block(theme.screen_title(t.label(Label::Change), &wizard.sub.name));
+    let block = theme.block(screen_title(
+        theme,
+        t.label(Label::Change),
+        &wizard.sub.name,
+        area.width,
+    ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = usize::from(inner.width);
 
-    let step = match &wizard.step {
-        WizardStep::When => 0,
-        WizardStep::Total { .. } => 1,
-        WizardStep::Review(_) => 2,
-        _ => 3,
-    };
+    // The indicator counts from 0; the model's step number from 1.
+    let step = wizard.step_number().0.saturating_sub(1);
     let mut lines: Vec<Line> = vec![step_indicator(step, t, theme), Line::raw("")];
     if let Some(e) = &wizard.error {
         lines.push(Line::styled(

@@ -173,7 +173,7 @@ pub(super) fn on_cancelled(
         }
         Err(e) if needs_login(&e) => expire_session(model),
         Err(e) => {
-            let reload = e == Failure::NoScheduledChange;
+            let reload = e == Failure::Portal(PortalError::NoScheduledChange);
             model.toast(ToastLevel::Error, ToastMsg::Failure(e));
             if reload {
                 load_subscription(model, subscription_id, fx);

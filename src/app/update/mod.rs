@@ -4,6 +4,7 @@
 
 use super::model::*;
 use super::msg::*;
+use crate::portal::PortalError;
 
 mod detail;
 mod keys;

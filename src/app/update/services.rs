@@ -1,5 +1,6 @@
 //! The services table: loading, sorting, filtering, navigation.
 
+use std::cmp::Ordering;
 use std::sync::Arc;
 
 use crate::api::{ServiceDto, SubscriptionDto};
@@ -94,16 +95,92 @@ pub(super) fn resort(model: &mut Model, keep: Option<&str>) {
     let mut order: Vec<usize> = (0..s.rows.len()).collect();
     let rows = &s.rows;
     match s.sort {
-        SortMode::Name => order.sort_by(|&a, &b| rows[a].key.cmp(&rows[b].key)),
+        SortMode::Name => order.sort_by(|&a, &b| natural_cmp(&rows[a].key, &rows[b].key)),
         SortMode::RenewalDate => order.sort_by(|&a, &b| {
-            (rows[a].sub.renewal_date, &rows[a].key).cmp(&(rows[b].sub.renewal_date, &rows[b].key))
+            rows[a]
+                .sub
+                .renewal_date
+                .cmp(&rows[b].sub.renewal_date)
+                .then_with(|| natural_cmp(&rows[a].key, &rows[b].key))
         }),
         SortMode::WindowClosing => order.sort_by(|&a, &b| {
-            (window_key(&rows[a]), &rows[a].key).cmp(&(window_key(&rows[b]), &rows[b].key))
+            window_key(&rows[a])
+                .cmp(&window_key(&rows[b]))
+                .then_with(|| natural_cmp(&rows[a].key, &rows[b].key))
         }),
     }
     s.sorted = order;
     apply_filter(model, keep);
+}
+
+/// Natural order of two texts: a run of ASCII digits compares by its value
+/// (`#2` before `#14`, `7` the same as `007`), everything else by character.
+/// Texts that are equal that way (they differ only in leading zeros) fall
+/// back to their bytes, so the order is total and `Equal` only for equal
+/// texts.
+///
+/// It works on bytes: digits are ASCII, and UTF-8 keeps code point order
+/// and never puts an ASCII byte inside a multi-byte character. The common
+/// start is skipped with a plain byte comparison (the keys of a scaled
+/// listing share long starts), back to the start of the number it ends in.
+pub(crate) fn natural_cmp(a: &str, b: &str) -> Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let common = common_prefix(a, b);
+    let start = common
+        - a[..common]
+            .iter()
+            .rev()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+    natural_from(&a[start..], &b[start..]).then_with(|| a.cmp(b))
+}
+
+/// Length of the common start of `a` and `b`, 16 bytes at a time while
+/// they agree (a slice comparison, not a loop over bytes).
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + 16 <= n && a[i..i + 16] == b[i..i + 16] {
+        i += 16;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
+}
+
+/// [`natural_cmp`] without the tie-break, from a point where both texts
+/// start a new run.
+fn natural_from(a: &[u8], b: &[u8]) -> Ordering {
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if a[i].is_ascii_digit() && b[j].is_ascii_digit() {
+            let (na, ea) = digit_run(a, i);
+            let (nb, eb) = digit_run(b, j);
+            let by_value = na.len().cmp(&nb.len()).then_with(|| na.cmp(nb));
+            if by_value != Ordering::Equal {
+                return by_value;
+            }
+            (i, j) = (ea, eb);
+        } else {
+            // A digit against anything else: the byte order puts the
+            // number where its digits sort, as the tie-free rule wants.
+            match a[i].cmp(&b[j]) {
+                Ordering::Equal => (i, j) = (i + 1, j + 1),
+                other => return other,
+            }
+        }
+    }
+    (a.len() - i).cmp(&(b.len() - j))
+}
+
+/// The digits of the run that starts at `from` without its leading zeros,
+/// and the index after the run.
+fn digit_run(s: &[u8], from: usize) -> (&[u8], usize) {
+    let end = from + s[from..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let run = &s[from..end];
+    let zeros = run.iter().take_while(|&&c| c == b'0').count();
+    (&run[zeros..], end)
 }
 
 /// Open windows closing soonest first, then closed ones opening soonest,
@@ -274,4 +351,117 @@ pub(super) fn cache(model: &mut Model, dto: SubscriptionDto) {
             fetched_at: model.now,
         },
     );
+}
+
+#[cfg(test)]
+mod natural_order_tests {
+    use std::cmp::Ordering;
+
+    use proptest::prelude::*;
+
+    use super::natural_cmp;
+
+    /// The rule written the slow, obvious way: split into numbers and
+    /// characters, numbers compare by value and sit where digits sort.
+    fn reference(a: &str, b: &str) -> Ordering {
+        #[derive(PartialEq, Eq, PartialOrd, Ord)]
+        enum Token {
+            Char(char),
+            Num(usize, String),
+        }
+        fn tokens(s: &str) -> Vec<(u32, Token)> {
+            let mut out = Vec::new();
+            let mut chars = s.chars().peekable();
+            while let Some(c) = chars.next() {
+                if c.is_ascii_digit() {
+                    let mut run = String::from(c);
+                    while let Some(d) = chars.next_if(char::is_ascii_digit) {
+                        run.push(d);
+                    }
+                    let value = run.trim_start_matches('0').to_string();
+                    out.push((u32::from('0'), Token::Num(value.len(), value)));
+                } else {
+                    out.push((u32::from(c), Token::Char(c)));
+                }
+            }
+            out
+        }
+        tokens(a).cmp(&tokens(b)).then_with(|| a.cmp(b))
+    }
+
+    #[test]
+    fn numbers_compare_by_value() {
+        let mut names = vec![
+            "premium #1000",
+            "premium #2",
+            "premium #14",
+            "premium #1",
+            "premium",
+            "premium #100",
+            "premium #10",
+            "premium #02",
+            "premium #",
+            "premium #2a",
+            "basic #3",
+        ];
+        names.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(
+            names,
+            [
+                "basic #3",
+                "premium",
+                "premium #",
+                "premium #1",
+                "premium #02",
+                "premium #2",
+                "premium #2a",
+                "premium #10",
+                "premium #14",
+                "premium #100",
+                "premium #1000",
+            ]
+        );
+        // Numbers longer than any integer type.
+        assert_eq!(
+            natural_cmp("x 99999999999999999999999", "x 100000000000000000000000"),
+            Ordering::Less
+        );
+        // The keys hold NUL between service, name and id.
+        assert_eq!(
+            natural_cmp("m365\0e3 #9\0sub-9", "m365\0e3 #10\0sub-10"),
+            Ordering::Less
+        );
+        assert_eq!(natural_cmp("día 2", "día 10"), Ordering::Less);
+        assert_eq!(natural_cmp("a", "a"), Ordering::Equal);
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        "[ab0-9 #ñ\\x00]{0,12}"
+    }
+
+    proptest! {
+        #[test]
+        fn agrees_with_the_rule_written_plainly(a in text(), b in text()) {
+            prop_assert_eq!(natural_cmp(&a, &b), reference(&a, &b));
+        }
+
+        #[test]
+        fn is_a_total_order_consistent_with_equality(
+            a in text(), b in text(), c in text(),
+        ) {
+            prop_assert_eq!(natural_cmp(&a, &b), natural_cmp(&b, &a).reverse());
+            prop_assert_eq!(natural_cmp(&a, &b) == Ordering::Equal, a == b);
+            if natural_cmp(&a, &b) != Ordering::Greater && natural_cmp(&b, &c) != Ordering::Greater {
+                prop_assert_ne!(natural_cmp(&a, &c), Ordering::Greater);
+            }
+        }
+
+        #[test]
+        fn a_shared_start_changes_nothing(
+            p in "[ab0-9 #ñ]{0,40}", a in text(), b in text(),
+        ) {
+            let (pa, pb) = (format!("{p}{a}"), format!("{p}{b}"));
+            prop_assert_eq!(natural_cmp(&pa, &pb), reference(&pa, &pb));
+        }
+    }
 }

@@ -11,13 +11,19 @@ pub(super) fn started(model: &mut Model, fx: &mut Vec<Effect>) {
     fx.push(Effect::ProbeSecretStore);
     let id = model.request(RequestKind::Policy);
     fx.push(Effect::LoadPolicy { id });
-    if model.demo.is_some_and(|d| d.signed_in) {
+    if let Some(demo) = model.demo.as_ref().filter(|d| d.signed_in) {
+        let username = demo.username.clone();
+        let password = secrecy::SecretString::from(demo.password.as_str());
         let id = model.request(RequestKind::Resume);
         model.session = Session::Resuming {
             request: id,
-            username: crate_demo_username(),
+            username: username.clone(),
         };
-        fx.push(Effect::DemoSignIn { id });
+        fx.push(Effect::DemoSignIn {
+            id,
+            username,
+            password,
+        });
         return;
     }
     // The embedded demo portal is new on every run: no stored session to resume.
@@ -37,10 +43,6 @@ pub(super) fn started(model: &mut Model, fx: &mut Vec<Effect>) {
     }
 }
 
-pub(super) fn crate_demo_username() -> String {
-    "demo".to_string()
-}
-
 pub(super) fn on_resumed(
     model: &mut Model,
     id: RequestId,
@@ -58,7 +60,9 @@ pub(super) fn on_resumed(
     model.dirty = true;
     match result {
         Ok(Some(info)) => logged_in(model, info, fx),
-        Ok(None) | Err(Failure::SessionExpired) | Err(Failure::NotSignedIn) => {
+        Ok(None)
+        | Err(Failure::Portal(PortalError::SessionExpired))
+        | Err(Failure::Portal(PortalError::NotSignedIn)) => {
             model.session = Session::LoggedOut(LoginForm::new(Some(&username)));
         }
         Err(e) => {
@@ -175,7 +179,7 @@ pub(super) fn on_login_answer(
             }
         }
         Err(e) => {
-            if let Failure::Locked { retry_after_secs } = e {
+            if let Failure::Portal(PortalError::Locked { retry_after_secs }) = e {
                 form.locked_until = Some(
                     model.now
                         + chrono::Duration::seconds(i64::try_from(retry_after_secs).unwrap_or(0)),
@@ -197,7 +201,7 @@ pub(super) fn back_to_login(
 ) {
     let mut form = LoginForm::new(Some(username));
     form.reason = Some(reason);
-    if let Some(Failure::Locked { retry_after_secs }) = &error {
+    if let Some(Failure::Portal(PortalError::Locked { retry_after_secs })) = &error {
         form.locked_until = Some(
             model.now + chrono::Duration::seconds(i64::try_from(*retry_after_secs).unwrap_or(0)),
         );
@@ -308,7 +312,10 @@ pub(super) fn on_enrolled(model: &mut Model, id: RequestId, result: Result<Enrol
             }
             None => s.error = Some(Failure::BadEnrolment),
         },
-        Err(e @ (Failure::MfaTokenInvalid | Failure::Locked { .. })) => {
+        Err(
+            e @ (Failure::Portal(PortalError::MfaTokenInvalid)
+            | Failure::Portal(PortalError::Locked { .. })),
+        ) => {
             let username = s.username.clone();
             back_to_login(model, &username, LoginReason::MfaAbandoned, Some(e));
         }
@@ -347,7 +354,10 @@ pub(super) fn on_verified(
             }
             logged_in(model, info, fx);
         }
-        Err(e @ (Failure::MfaTokenInvalid | Failure::Locked { .. })) => {
+        Err(
+            e @ (Failure::Portal(PortalError::MfaTokenInvalid)
+            | Failure::Portal(PortalError::Locked { .. })),
+        ) => {
             back_to_login(model, &username, LoginReason::MfaAbandoned, Some(e));
         }
         Err(e) => {
@@ -357,7 +367,7 @@ pub(super) fn on_verified(
                 _ => return,
             };
             *code = None;
-            if let Failure::InvalidMfaCode { attempts_left } = &e {
+            if let Failure::Portal(PortalError::InvalidMfaCode { attempts_left }) = &e {
                 *attempts = *attempts_left;
             }
             *error = Some(e);
@@ -388,7 +398,10 @@ pub(super) fn logged_in(model: &mut Model, info: SessionInfo, fx: &mut Vec<Effec
         if t.status == OperationStatus::Pending
             && matches!(
                 t.error,
-                Some(Failure::SessionExpired | Failure::NotSignedIn)
+                Some(
+                    Failure::Portal(PortalError::SessionExpired)
+                        | Failure::Portal(PortalError::NotSignedIn)
+                )
             )
         {
             t.error = None;
@@ -419,5 +432,8 @@ pub(super) fn expire_session(model: &mut Model) {
 }
 
 pub(super) fn needs_login(f: &Failure) -> bool {
-    matches!(f, Failure::SessionExpired | Failure::NotSignedIn)
+    matches!(
+        f,
+        Failure::Portal(PortalError::SessionExpired) | Failure::Portal(PortalError::NotSignedIn)
+    )
 }

@@ -281,24 +281,26 @@ fn resume_with_a_stored_token_goes_straight_to_services() {
     assert_eq!(m.context(), Context::Services);
 }
 
+/// Demo launch options (the real ones come from the server's demo data).
+fn demo_info(signed_in: bool) -> DemoInfo {
+    DemoInfo {
+        username: "demo-admin".into(),
+        password: "demo-password".into(),
+        signed_in,
+    }
+}
+
 #[test]
 fn demo_signed_in_starts_with_a_demo_sign_in_and_no_resume() {
-    let demo = DemoInfo {
-        password_hint: true,
-        signed_in: true,
-    };
+    let demo = demo_info(true);
     let mut m = Model::new(init(INSIDE, Some("demo"), Some(demo)));
     let fx = update(&mut m, Msg::Started { now: at(INSIDE) });
-    assert!(fx.iter().any(|e| matches!(e, Effect::DemoSignIn { .. })));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::DemoSignIn { username, .. } if username == "demo-admin"))
+    );
     assert!(!fx.iter().any(|e| matches!(e, Effect::Resume { .. })));
-    let mut m = Model::new(init(
-        INSIDE,
-        Some("demo"),
-        Some(DemoInfo {
-            signed_in: false,
-            ..demo
-        }),
-    ));
+    let mut m = Model::new(init(INSIDE, Some("demo"), Some(demo_info(false))));
     let fx = update(&mut m, Msg::Started { now: at(INSIDE) });
     assert_eq!(fx.len(), 2, "{fx:?}");
     assert!(matches!(m.session, Session::LoggedOut(_)));
@@ -423,13 +425,16 @@ fn wrong_password_and_lockout_keep_the_username() {
     };
     t.send(Msg::LoginAnswered {
         id: *id,
-        result: Err(Failure::InvalidCredentials),
+        result: Err(Failure::Portal(PortalError::InvalidCredentials)),
     });
     let Session::LoggedOut(f) = &t.m.session else {
         panic!()
     };
     assert_eq!(f.username.value(), "alice");
-    assert_eq!(f.error, Some(Failure::InvalidCredentials));
+    assert_eq!(
+        f.error,
+        Some(Failure::Portal(PortalError::InvalidCredentials))
+    );
     assert_eq!(f.focus, LoginFocus::Password);
 
     t.typed("again");
@@ -439,9 +444,9 @@ fn wrong_password_and_lockout_keep_the_username() {
     };
     t.send(Msg::LoginAnswered {
         id: *id,
-        result: Err(Failure::Locked {
+        result: Err(Failure::Portal(PortalError::Locked {
             retry_after_secs: 60,
-        }),
+        })),
     });
     t.typed("x");
     assert!(t.code(KeyCode::Enter).is_empty(), "locked: nothing sent");
@@ -472,9 +477,9 @@ fn verify_errors_show_attempts_and_expired_mfa_goes_back_to_login() {
     assert_eq!(code.expose_secret(), "123456");
     t.send(Msg::Verified {
         id: *id,
-        result: Err(Failure::InvalidMfaCode {
+        result: Err(Failure::Portal(PortalError::InvalidMfaCode {
             attempts_left: Some(2),
-        }),
+        })),
     });
     let Session::MfaVerify(s) = &t.m.session else {
         panic!()
@@ -488,7 +493,7 @@ fn verify_errors_show_attempts_and_expired_mfa_goes_back_to_login() {
     };
     t.send(Msg::Verified {
         id: *id,
-        result: Err(Failure::MfaTokenInvalid),
+        result: Err(Failure::Portal(PortalError::MfaTokenInvalid)),
     });
     let Session::LoggedOut(f) = &t.m.session else {
         panic!()
@@ -510,7 +515,7 @@ fn demo_shows_the_current_code_only_in_the_demo() {
         attempts_left: None,
     });
     assert_eq!(t.m.demo_code_hint(), None);
-    t.m.demo = Some(DemoInfo::default());
+    t.m.demo = Some(demo_info(false));
     let (code, left) = t.m.demo_code_hint().unwrap();
     assert_eq!(code.len(), 6);
     assert!((1..=30).contains(&left));
@@ -569,6 +574,24 @@ fn sort_cycles_name_renewal_window_and_keeps_the_selection() {
     assert_eq!(t.m.services.selected_row().unwrap().sub.id, "c");
     t.ch('s');
     assert_eq!(t.m.services.sort, SortMode::Name);
+}
+
+#[test]
+fn sort_by_name_puts_numbers_in_their_order() {
+    let subs = ["#1000", "#2", "#10", "#1", "#100", "#14"]
+        .iter()
+        .map(|n| {
+            let mut s = dto(&format!("s{n}"), 5, 1, INSIDE);
+            s.name = format!("Microsoft 365 Business Premium {n}");
+            s
+        })
+        .collect();
+    let t = T::signed_in(INSIDE, subs);
+    assert_eq!(t.m.services.sort, SortMode::Name);
+    assert_eq!(
+        shown(&t.m),
+        ["s#1", "s#2", "s#10", "s#14", "s#100", "s#1000"]
+    );
 }
 
 #[test]
@@ -905,9 +928,9 @@ fn a_conflict_comes_back_with_the_input_and_the_fresh_quantity() {
     let fresh = dto("s1", 11, 2, INSIDE);
     t.send(Msg::ChangeSubmitted {
         id,
-        result: Err(Failure::VersionConflict {
-            fresh: Box::new(fresh),
-        }),
+        result: Err(Failure::Portal(PortalError::VersionConflict(Box::new(
+            fresh,
+        )))),
     });
     let w = t.wizard();
     assert_eq!(
@@ -942,11 +965,11 @@ fn a_network_error_keeps_everything_and_a_retry_reuses_the_key() {
     let (id, first) = submit(&t.code(KeyCode::Enter));
     t.send(Msg::ChangeSubmitted {
         id,
-        result: Err(Failure::Timeout),
+        result: Err(Failure::Portal(PortalError::Timeout)),
     });
     assert_eq!(
         t.wizard().error,
-        Some(WizardError::Failed(Failure::Timeout))
+        Some(WizardError::Failed(Failure::Portal(PortalError::Timeout)))
     );
     assert!(t.review().can_confirm(), "acknowledgements kept");
     let (id2, again) = submit(&t.code(KeyCode::Enter));
@@ -979,7 +1002,7 @@ fn a_server_refusal_returns_to_the_quantity_with_the_reason() {
     };
     t.send(Msg::ChangeSubmitted {
         id,
-        result: Err(Failure::Refused(r.clone())),
+        result: Err(Failure::Portal(PortalError::Refused(r.clone()))),
     });
     assert_eq!(t.wizard().error, Some(WizardError::Refused(r)));
     assert_eq!(t.wizard().input.entry.value(), "20");
@@ -999,7 +1022,7 @@ fn session_expiry_mid_wizard_keeps_the_stack_and_the_key() {
     let (id, first) = submit(&t.code(KeyCode::Enter));
     t.send(Msg::ChangeSubmitted {
         id,
-        result: Err(Failure::SessionExpired),
+        result: Err(Failure::Portal(PortalError::SessionExpired)),
     });
     let Session::LoggedOut(f) = &t.m.session else {
         panic!()
@@ -1155,7 +1178,7 @@ fn session_expiry_while_tracking_rearms_the_tracker_after_login() {
     });
     t.send(Msg::OperationFinished {
         operation_id: "op-2".into(),
-        result: Err(Failure::SessionExpired),
+        result: Err(Failure::Portal(PortalError::SessionExpired)),
         now: at(INSIDE),
     });
     assert!(!t.m.session.is_logged_in());
@@ -1259,7 +1282,9 @@ fn a_pending_operation_seen_in_a_detail_is_tracked_without_audit_lines() {
     // Tracking gave up while the portal still shows it pending: a reload follows it again.
     t.send(Msg::OperationFinished {
         operation_id: "op-old".into(),
-        result: Err(Failure::StillPending),
+        result: Err(Failure::Portal(PortalError::StillPending {
+            operation_id: "op-old".into(),
+        })),
         now: at(INSIDE),
     });
     assert_eq!(t.m.pending_operations(), 0);

@@ -1,6 +1,6 @@
 //! The change wizard: When -> Total -> Review -> Submitting, and the answers.
 
-use crate::api::ChangeRequest;
+use crate::api::{ChangeRequest, OperationDto};
 use crate::app::keymap::Action;
 use crate::domain::{Effective, OperationStatus};
 
@@ -235,6 +235,24 @@ pub(super) fn carry_acks(old: &ReviewState, new: &mut ReviewState) {
     new.approved = old.approved && old.plan.to == new.plan.to;
 }
 
+/// The cached subscription (and its listing row) shows the accepted change
+/// as pending; a change made now replaces a scheduled one.
+fn mark_pending(model: &mut Model, sub_id: &str, op: &OperationDto, effective: Effective) {
+    if let Some(c) = model.subscriptions.get_mut(sub_id) {
+        c.dto.pending_operation = Some(crate::api::PendingOperationDto {
+            id: op.id.clone(),
+            target_quantity: op.target_quantity,
+            submitted_at: op.submitted_at,
+            status: op.status,
+        });
+        if effective == Effective::Now {
+            c.dto.scheduled_change = None;
+        }
+        let dto = c.dto.clone();
+        sync_row(model, &dto);
+    }
+}
+
 pub(super) fn on_change_submitted(
     model: &mut Model,
     id: RequestId,
@@ -276,19 +294,7 @@ pub(super) fn on_change_submitted(
                 operation_id: op.id.clone(),
                 idempotency_key: key.clone(),
             };
-            if let Some(c) = model.subscriptions.get_mut(&sub_id) {
-                c.dto.pending_operation = Some(crate::api::PendingOperationDto {
-                    id: op.id.clone(),
-                    target_quantity: op.target_quantity,
-                    submitted_at: op.submitted_at,
-                    status: op.status,
-                });
-                if plan.effective == Effective::Now {
-                    c.dto.scheduled_change = None;
-                }
-                let dto = c.dto.clone();
-                sync_row(model, &dto);
-            }
+            mark_pending(model, &sub_id, &op, plan.effective);
             model.operations.push(OperationTracker {
                 operation_id: op.id.clone(),
                 subscription_id: sub_id,
@@ -332,7 +338,7 @@ pub(super) fn on_change_submitted(
                 },
             );
         }
-        Err(Failure::VersionConflict { fresh }) => {
+        Err(Failure::Portal(PortalError::VersionConflict(fresh))) => {
             let previous_quantity = w.sub.quantity;
             w.sub = (*fresh).clone();
             w.error = Some(WizardError::Conflict { previous_quantity });
@@ -340,14 +346,14 @@ pub(super) fn on_change_submitted(
             w.step = WizardStep::Total { plan };
             cache(model, *fresh);
         }
-        Err(Failure::Refused(r)) => {
+        Err(Failure::Portal(PortalError::Refused(r))) => {
             w.error = Some(WizardError::Refused(r));
             let plan = w.plan_at(&policy, now);
             w.step = WizardStep::Total { plan };
         }
         Err(e) => {
             let mut review = review;
-            if e == Failure::IdempotencyKeyReused {
+            if e == Failure::Portal(PortalError::IdempotencyKeyReused) {
                 review.confirmed = None;
             }
             let expired = needs_login(&e);

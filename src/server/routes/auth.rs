@@ -2,8 +2,6 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -22,9 +20,9 @@ use crate::server::auth::{
 };
 use crate::server::errors::Failure;
 use crate::server::shared::Shared;
-use crate::server::store::{Challenge, SessionRec, Store};
+use crate::server::store::{Challenge, RotatedRefresh, SessionRec, Store};
 
-use super::extract::{authenticate, bearer, json_body, reply};
+use super::extract::{JsonBytes, authenticate, bearer, json_body, reply, require_json};
 
 fn locked(until: DateTime<Utc>, real: DateTime<Utc>) -> Failure {
     let secs = (until - real).num_seconds().max(1);
@@ -52,7 +50,7 @@ fn invalid_mfa_token() -> Failure {
 pub async fn login(
     State(sh): State<Arc<Shared>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<JsonBytes, Failure>,
 ) -> Response {
     match login_inner(&sh, peer.ip(), body).await {
         Ok(r) => reply(StatusCode::OK, &r),
@@ -83,10 +81,27 @@ fn rate_limited(
     .with("retry_after", secs))
 }
 
+/// A wrong login for a username that does not exist: counted and locked
+/// as [`login_inner`] does for a real user, and the state is written as it
+/// is for one (the same work, so the same time).
+fn unknown_user_failed(
+    store: &mut Store,
+    username: &str,
+    real: DateTime<Utc>,
+) -> Result<LoginResponse, Failure> {
+    if let Some(until) = store.unknown_logins.lock_of(username, real) {
+        return Err(locked(until, real));
+    }
+    store.dirty = true;
+    let failures = store.unknown_logins.fail(username, real);
+    tracing::warn!(failures, "wrong login for an unknown username");
+    Err(invalid_credentials())
+}
+
 async fn login_inner(
     sh: &Shared,
     ip: IpAddr,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<JsonBytes, Failure>,
 ) -> Result<LoginResponse, Failure> {
     let req: LoginRequest = json_body(body)?;
     let username = req.username.trim().to_string();
@@ -97,7 +112,11 @@ async fn login_inner(
         .with(|store, ctx| {
             rate_limited(store, ip, ctx.real, limit)?;
             match store.users.get_mut(&username) {
-                None => Ok(None),
+                // An unknown name is locked exactly like a real user.
+                None => match store.unknown_logins.lock_of(&username, ctx.real) {
+                    Some(until) => Err(locked(until, ctx.real)),
+                    None => Ok(None),
+                },
                 Some(u) => match u.locked_until {
                     Some(until) if until > ctx.real => Err(locked(until, ctx.real)),
                     Some(_) => {
@@ -112,12 +131,10 @@ async fn login_inner(
         })
         .await?;
     let password = Zeroizing::new(req.password.clone().into_bytes());
+    let dummy = sh.dummy_hash.clone();
     let ok = tokio::task::spawn_blocking(move || match hash {
         Some(h) => verify_password(&password, &h),
-        None => {
-            burn_password_check(&password);
-            false
-        }
+        None => burn_password_check(&password, &dummy),
     })
     .await
     .unwrap_or(false);
@@ -129,10 +146,9 @@ async fn login_inner(
                 .or_default()
                 .push_back(ctx.real);
         }
-        let user = store
-            .users
-            .get_mut(&username)
-            .ok_or_else(invalid_credentials)?;
+        let Some(user) = store.users.get_mut(&username) else {
+            return unknown_user_failed(store, &username, ctx.real);
+        };
         if let Some(until) = user.locked_until
             && until > ctx.real
         {
@@ -174,10 +190,7 @@ async fn login_inner(
     .await
 }
 
-pub async fn enroll(
-    State(sh): State<Arc<Shared>>,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+pub async fn enroll(State(sh): State<Arc<Shared>>, body: Result<JsonBytes, Failure>) -> Response {
     let req: EnrollRequest = match json_body(body) {
         Ok(r) => r,
         Err(f) => return f.into_response(),
@@ -226,7 +239,14 @@ pub async fn enroll(
     }
 }
 
-fn new_session(store: &mut Store, username: &str, real: DateTime<Utc>) -> Option<TokenResponse> {
+/// A new token pair for `username`, in token family `family` (a new
+/// sign-in starts a family; a refresh continues its own).
+fn new_session(
+    store: &mut Store,
+    username: &str,
+    family: String,
+    real: DateTime<Utc>,
+) -> Option<TokenResponse> {
     let user = store.users.get(username)?;
     let access = new_token("lat");
     let refresh = new_token("lrt");
@@ -244,6 +264,7 @@ fn new_session(store: &mut Store, username: &str, real: DateTime<Utc>) -> Option
             access_expires: real + TimeDelta::seconds(ACCESS_SECONDS),
             refresh_hash: token_hash(&refresh),
             refresh_expires: real + TimeDelta::seconds(REFRESH_SECONDS),
+            family,
         },
     );
     store.dirty = true;
@@ -256,10 +277,7 @@ fn new_session(store: &mut Store, username: &str, real: DateTime<Utc>) -> Option
     })
 }
 
-pub async fn verify(
-    State(sh): State<Arc<Shared>>,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+pub async fn verify(State(sh): State<Arc<Shared>>, body: Result<JsonBytes, Failure>) -> Response {
     let req: VerifyRequest = match json_body(body) {
         Ok(r) => r,
         Err(f) => return f.into_response(),
@@ -318,7 +336,7 @@ pub async fn verify(
                     let username = user.username.clone();
                     store.challenges.remove(&key);
                     tracing::info!(username = %username, enrolled = enrolling, "signed in");
-                    new_session(store, &username, ctx.real)
+                    new_session(store, &username, uuid::Uuid::new_v4().to_string(), ctx.real)
                         .ok_or_else(|| Failure::new(ErrorCode::Internal, "user vanished"))
                 }
             }
@@ -330,10 +348,7 @@ pub async fn verify(
     }
 }
 
-pub async fn refresh(
-    State(sh): State<Arc<Shared>>,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+pub async fn refresh(State(sh): State<Arc<Shared>>, body: Result<JsonBytes, Failure>) -> Response {
     let req: RefreshRequest = match json_body(body) {
         Ok(r) => r,
         Err(f) => return f.into_response(),
@@ -347,6 +362,16 @@ pub async fn refresh(
                     "the refresh token is unknown, used or expired: log in again",
                 )
             };
+            if let Some(family) = store.rotated_refresh.get(&hash).map(|r| r.family.clone()) {
+                // Reuse of a rotated token: someone else holds a copy.
+                // Revoke the whole family (OAuth 2.0 Security BCP, 4.14.2).
+                let ended = store.revoke_family(&family);
+                tracing::warn!(
+                    sessions = ended,
+                    "rotated refresh token presented again: session revoked"
+                );
+                return Err(invalid());
+            }
             let (sid, session) = store
                 .sessions
                 .iter()
@@ -354,7 +379,14 @@ pub async fn refresh(
                 .map(|(k, s)| (k.clone(), s.clone()))
                 .ok_or_else(invalid)?;
             store.sessions.remove(&sid);
-            let tokens = new_session(store, &session.username, ctx.real).ok_or_else(invalid)?;
+            store.rotated_refresh.insert(
+                hash,
+                RotatedRefresh {
+                    family: session.family.clone(),
+                },
+            );
+            let tokens = new_session(store, &session.username, session.family, ctx.real)
+                .ok_or_else(invalid)?;
             tracing::info!(username = %session.username, "tokens refreshed");
             Ok::<TokenResponse, Failure>(tokens)
         })
@@ -369,6 +401,9 @@ pub async fn logout(State(sh): State<Arc<Shared>>, headers: HeaderMap) -> Respon
     let Some(token) = bearer(&headers) else {
         return Failure::unauthorized().into_response();
     };
+    if let Err(f) = require_json(&headers) {
+        return f.into_response();
+    }
     let result = sh
         .with(|store, ctx| {
             let (sid, who) = authenticate(store, &token, ctx.real, true)?;

@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{FromRequestParts, Path};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::DateTime;
 use chrono::Utc;
@@ -95,8 +95,52 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
     }
 }
 
+/// Whether a `Content-Type` value names JSON (`application/json`, with any
+/// parameters such as `charset`, in any letter case).
+fn is_json(content_type: &HeaderValue) -> bool {
+    content_type
+        .to_str()
+        .ok()
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// A POST carries JSON or nothing: a declared `Content-Type` other than
+/// `application/json`, or a body without one, is 415 `unsupported_media_type`.
+pub fn require_json(headers: &HeaderMap) -> Result<(), Failure> {
+    let has_body = headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0");
+    let refused = match headers.get(header::CONTENT_TYPE) {
+        Some(v) => !is_json(v),
+        None => has_body,
+    };
+    if refused {
+        return Err(Failure::new(
+            ErrorCode::UnsupportedMediaType,
+            "the request body must be JSON (Content-Type: application/json)",
+        ));
+    }
+    Ok(())
+}
+
+/// A POST body that declares itself JSON (see [`require_json`]), read
+/// whole; the 64 KiB limit answers 413 `payload_too_large`. Extracted after
+/// the token, so a caller without one learns only that (401).
+pub struct JsonBytes(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBytes {
+    type Rejection = Failure;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        require_json(req.headers())?;
+        body_bytes(Bytes::from_request(req, state).await).map(JsonBytes)
+    }
+}
+
 /// The body as bytes; the 64 KiB limit answers 413 `payload_too_large`.
-pub fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Failure> {
+fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Failure> {
     body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             Failure::new(
@@ -122,8 +166,8 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Failure> {
 }
 
 /// Read and decode a JSON body.
-pub fn json_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, Failure> {
-    decode(&body_bytes(body)?)
+pub fn json_body<T: DeserializeOwned>(body: Result<JsonBytes, Failure>) -> Result<T, Failure> {
+    decode(&body?.0)
 }
 
 /// A JSON answer.

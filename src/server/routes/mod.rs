@@ -1,6 +1,7 @@
 //! The HTTP surface: one table of routes, mounted under `/api/v1` and
 //! listed by [`mounted_routes`] (checked against `assets/openapi.yaml`).
 
+mod approvals;
 mod auth;
 mod data;
 mod extract;
@@ -38,6 +39,29 @@ fn table() -> Vec<Route> {
             delete(data::delete_scheduled),
         ),
         ("GET", "/operations/{id}", get(data::operation)),
+        ("GET", "/me", get(approvals::me)),
+        ("GET", "/change-requests", get(approvals::list)),
+        ("GET", "/change-requests/{id}", get(approvals::get_one)),
+        (
+            "POST",
+            "/change-requests/{id}/approve",
+            post(approvals::approve),
+        ),
+        (
+            "POST",
+            "/change-requests/{id}/reject",
+            post(approvals::reject),
+        ),
+        (
+            "POST",
+            "/change-requests/{id}/cancel",
+            post(approvals::cancel),
+        ),
+        (
+            "GET",
+            "/subscriptions/{id}/history",
+            get(approvals::history),
+        ),
     ]
 }
 
