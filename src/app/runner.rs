@@ -14,7 +14,7 @@ use tokio::sync::{OnceCell, mpsc};
 use tokio::task::JoinHandle;
 
 use crate::audit::{AuditLog, AuditStatus, Via};
-use crate::portal::{self, PortalClient, PortalError};
+use crate::portal::{self, KeptSession, PortalClient, PortalError};
 use crate::secrets::{SecretStore, StoreChoice, StoreNotice};
 
 use super::msg::*;
@@ -241,6 +241,10 @@ async fn keep_refresh_tokens(sh: Arc<Shared>) {
     let mut rx = sh.client.subscribe_refresh_tokens();
     while rx.changed().await.is_ok() {
         let token = rx.borrow_and_update().clone();
+        // A kept session is saved by the client itself, under the lock.
+        if sh.client.is_kept() {
+            continue;
+        }
         let Some(user) = sh.persist_user() else {
             continue;
         };
@@ -370,12 +374,13 @@ async fn perform_session(sh: &Arc<Shared>, effect: Effect) {
         }
         Effect::SaveRefreshToken { username } => {
             sh.set_persist_user(Some(username.clone()));
-            let token = c.subscribe_refresh_tokens().borrow().clone();
-            if let Some(t) = token {
-                let store = sh.store().await;
-                store.save(&sh.portal_url, &username, &t).await;
-                report_store_notice(sh, store);
-            }
+            let store = sh.store().await;
+            let kept = KeptSession {
+                store: store.clone(),
+                username,
+            };
+            c.save_kept(kept).await;
+            report_store_notice(sh, store);
         }
         Effect::RememberUsername { username } => {
             if let Some(path) = sh.config_path.clone() {
@@ -479,22 +484,22 @@ async fn resume(sh: &Shared, username: &str) -> Result<Option<SessionInfo>, Fail
         return Ok(Some(session_info(s)));
     }
     let store = sh.store().await;
-    let token = store.load(&sh.portal_url, username).await;
-    report_store_notice(sh, store);
-    let Some(token) = token else {
-        return Ok(None);
+    // Under the session lock: the stored token, presented and rotated; the
+    // session stays kept in the store (see `portal::KeptSession`).
+    let kept = KeptSession {
+        store: store.clone(),
+        username: username.to_string(),
     };
-    // Rotated tokens from here on are kept for this user.
-    sh.set_persist_user(Some(username.to_string()));
-    match sh.client.resume(token).await {
-        Ok(s) => Ok(Some(session_info(s))),
-        Err(e) => {
-            if e.needs_login() {
-                store.delete(&sh.portal_url, username).await;
-                sh.set_persist_user(None);
+    let result = sh.client.resume_kept(kept).await;
+    report_store_notice(sh, store);
+    match result {
+        Ok(session) => {
+            if session.is_some() {
+                sh.set_persist_user(Some(username.to_string()));
             }
-            Err(Failure::from(e))
+            Ok(session.map(session_info))
         }
+        Err(e) => Err(Failure::from(e)),
     }
 }
 

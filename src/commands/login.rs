@@ -149,15 +149,11 @@ pub async fn login(ctx: &Ctx, args: &LoginArgs) -> Result<Exit, CommandError> {
     }
     let code = code(ctx, args)?;
     let store = session::open_store(ctx).await;
-    let signed = {
-        let _lock = session::lock(ctx, client.base_url(), &username).await?;
-        let signed = client
-            .verify(&step.mfa_token, &code)
-            .await
-            .map_err(|e| fail(&e))?;
-        session::save_current(&client, &store, &username).await;
-        signed
-    };
+    let signed = client
+        .verify(&step.mfa_token, &code)
+        .await
+        .map_err(|e| fail(&e))?;
+    client.save_kept(session::kept(&store, &username)).await;
     if let Some(n) = store.take_notice() {
         ctx.note(&ctx.t.store_notice(&n));
     }

@@ -4,17 +4,17 @@
 //! A refresh token is single use (the portal rotates it, and presenting a
 //! rotated one again may end the whole session), so "load the stored token,
 //! refresh, store the new one" runs under an exclusive advisory lock file per
-//! portal and user, across processes: two commands started at once take
+//! portal and user, across processes (`portal::KeptSession`, shared with the
+//! TUI): two commands started at once, or a command and an open TUI, take
 //! turns and each presents the token the other one stored.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use secrecy::SecretString;
 
 use super::{CommandError, Ctx, Exit};
 use crate::domain::Policy;
-use crate::portal::{self, ClientOptions, PortalClient, PortalError};
+use crate::portal::{self, ClientOptions, KeptSession, PortalClient, PortalError};
 use crate::secrets::{SecretStore, SessionLock};
 
 /// Refresh the access token this long before it expires (long `--wait`s).
@@ -86,8 +86,10 @@ pub async fn resume(ctx: &Ctx) -> Result<Signed, CommandError> {
     })
 }
 
-/// Under the lock: load the stored refresh token, present it, store the
-/// rotated one. A refused token is forgotten.
+/// Resume the kept session: under the lock across processes, the stored
+/// refresh token is presented and the rotated one stored (the TUI does the
+/// same, through the same [`PortalClient::resume_kept`]). A refused token is
+/// forgotten.
 pub async fn refresh_stored(
     ctx: &Ctx,
     client: &PortalClient,
@@ -95,36 +97,27 @@ pub async fn refresh_stored(
     username: &str,
 ) -> Result<portal::Session, CommandError> {
     let portal = client.base_url().to_string();
-    let _lock = lock(ctx, &portal, username).await?;
-    let Some(token) = store.load(&portal, username).await else {
-        return Err(CommandError::new(
+    match client.resume_kept(kept(store, username)).await {
+        Ok(Some(session)) => Ok(session),
+        Ok(None) => Err(CommandError::new(
             Exit::NotSignedIn,
             "not_signed_in",
             ctx.t.not_signed_in(&portal),
-        ));
-    };
-    match client.resume(token).await {
-        Ok(session) => {
-            save_current(client, store, username).await;
-            Ok(session)
-        }
-        Err(e) if e.needs_login() => {
-            store.delete(&portal, username).await;
-            Err(CommandError::new(
-                Exit::NotSignedIn,
-                "session_expired",
-                ctx.t.session_refused(&portal),
-            ))
-        }
+        )),
+        Err(e) if e.needs_login() => Err(CommandError::new(
+            Exit::NotSignedIn,
+            "session_expired",
+            ctx.t.session_refused(&portal),
+        )),
         Err(e) => Err(CommandError::portal(ctx.t, &e, None, ctx.tz())),
     }
 }
 
-/// Store the client's current refresh token (after a sign-in or a refresh).
-pub async fn save_current(client: &PortalClient, store: &SecretStore, username: &str) {
-    let token: Option<SecretString> = client.subscribe_refresh_tokens().borrow().clone();
-    if let Some(t) = token {
-        store.save(client.base_url(), username, &t).await;
+/// The session of `username`, kept in `store`.
+pub fn kept(store: &SecretStore, username: &str) -> KeptSession {
+    KeptSession {
+        store: store.clone(),
+        username: username.to_string(),
     }
 }
 

@@ -16,9 +16,12 @@
 //! token, a password or a code (request bodies are never logged).
 
 mod error;
+mod kept;
 mod track;
 
 pub mod demo;
+
+pub use kept::KeptSession;
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -122,6 +125,8 @@ struct Inner {
     refresh_lock: tokio::sync::Mutex<()>,
     refresh_tx: watch::Sender<Option<SecretString>>,
     generation: AtomicU64,
+    /// Where the session is kept between programs, if it is (`kept.rs`).
+    kept: Mutex<Option<KeptSession>>,
 }
 
 /// A Portal API v1 client. Cheap to clone; clones share the session.
@@ -354,6 +359,7 @@ impl PortalClient {
                 refresh_lock: tokio::sync::Mutex::new(()),
                 refresh_tx,
                 generation: AtomicU64::new(0),
+                kept: Mutex::new(None),
             }),
         })
     }
@@ -469,6 +475,7 @@ impl PortalClient {
             result = self.send_once(&req, Some(&fresh)).await;
         }
         self.clear_tokens();
+        self.keep_session(None);
         match result {
             Ok(_) => Ok(()),
             // The session was already over on the portal's side.
@@ -629,27 +636,47 @@ impl PortalClient {
     }
 
     /// Refresh the pair if it is still generation `seen` (single flight).
+    /// A kept session presents the token stored by whichever program
+    /// refreshed last, and stores the rotated one, under the lock across
+    /// processes (`kept.rs`).
     async fn refresh_after(&self, seen: u64) -> Result<(), PortalError> {
         let _guard = self.inner.refresh_lock.lock().await;
         let current = self
             .lock_tokens()
             .as_ref()
             .map(|t| (t.generation, t.refresh.clone()));
-        let Some((generation, refresh)) = current else {
+        let Some((generation, mut refresh)) = current else {
             return Err(PortalError::SessionExpired);
         };
         if generation != seen {
             return Ok(()); // someone else refreshed meanwhile
         }
+        let kept = self.kept();
+        let portal = self.base_url().to_string();
+        let _lock = match &kept {
+            Some(k) => k.lock(&portal).await,
+            None => None,
+        };
+        if let Some(k) = &kept
+            && let Some(stored) = k.load(&portal).await
+        {
+            refresh = stored;
+        }
         tracing::info!("access token expired; refreshing the session");
         match self.post_refresh(&refresh).await {
             Ok(t) => {
                 self.install(t);
+                if let (Some(k), Some(new)) = (&kept, self.current_refresh()) {
+                    k.save(&portal, &new).await;
+                }
                 Ok(())
             }
             Err(PortalError::SessionExpired) => {
                 tracing::warn!("session refresh refused by the portal");
                 self.clear_tokens();
+                if let Some(k) = &kept {
+                    k.forget_if(&portal, &refresh).await;
+                }
                 Err(PortalError::SessionExpired)
             }
             Err(e) => Err(e),
