@@ -540,6 +540,11 @@ async fn submit_change(
             line.status = AuditStatus::Scheduled;
             line.effective_date = Some(sc.effective_date);
         }
+        Ok(portal::ChangeOutcome::AwaitingApproval(cr)) => {
+            line.status = AuditStatus::Requested;
+            line.effective_date = Some(cr.effective_date);
+            line.change_request_id = Some(cr.id.clone());
+        }
         Err(PortalError::Refused(r)) => {
             line.status = AuditStatus::Refused;
             line.detail = Some(r.to_string());
@@ -559,6 +564,7 @@ async fn submit_change(
     match result {
         Ok(portal::ChangeOutcome::Accepted(op)) => Ok(ChangeOutcome::Accepted(op)),
         Ok(portal::ChangeOutcome::Scheduled(sc)) => Ok(ChangeOutcome::Scheduled(sc)),
+        Ok(portal::ChangeOutcome::AwaitingApproval(cr)) => Ok(ChangeOutcome::AwaitingApproval(cr)),
         Err(e) => Err(Failure::from(e)),
     }
 }

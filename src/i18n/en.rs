@@ -526,6 +526,18 @@ impl Catalog for En {
         )
     }
 
+    fn change_sent_for_approval(
+        &self,
+        request_id: &str,
+        expires_at: chrono::DateTime<chrono::Utc>,
+        tz: Tz,
+    ) -> String {
+        format!(
+            "Sent for approval as request {request_id}: nothing changes until a second person approves it (by {}).",
+            self.date_time(expires_at, tz)
+        )
+    }
+
     fn portal_error(&self, e: &PortalError, tz: Tz) -> String {
         match e {
             PortalError::InvalidCredentials => "Wrong username or password.".to_string(),

@@ -532,6 +532,18 @@ impl Catalog for Es {
         )
     }
 
+    fn change_sent_for_approval(
+        &self,
+        request_id: &str,
+        expires_at: chrono::DateTime<chrono::Utc>,
+        tz: Tz,
+    ) -> String {
+        format!(
+            "Enviado para aprobación como solicitud {request_id}: nada cambia hasta que otra persona la apruebe (antes del {}).",
+            self.date_time(expires_at, tz)
+        )
+    }
+
     fn portal_error(&self, e: &PortalError, tz: Tz) -> String {
         match e {
             PortalError::InvalidCredentials => "Usuario o contraseña incorrectos.".to_string(),
