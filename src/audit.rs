@@ -58,6 +58,14 @@ pub enum AuditStatus {
     Conflict,
     /// The request failed or its answer was lost; see `detail`.
     Error,
+    /// Sent for a second person's approval (`change_request_id` set).
+    Requested,
+    /// This user approved another user's change request.
+    Approved,
+    /// This user rejected another user's change request (`detail`: the reason).
+    Rejected,
+    /// This user cancelled their own change request.
+    Cancelled,
 }
 
 /// One line of the audit log.
@@ -86,6 +94,9 @@ pub struct AuditRecord {
     pub idempotency_key: String,
     /// The portal's operation id, once known.
     pub operation_id: Option<String>,
+    /// The change request, in a tenant where a second person approves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_request_id: Option<String>,
     /// Status as of this line.
     pub status: AuditStatus,
     /// A short explanation for `refused`, `conflict`, `error`.
@@ -137,6 +148,11 @@ impl AuditRecord {
             Ok(ChangeOutcome::Scheduled(sc)) => {
                 line.status = AuditStatus::Scheduled;
                 line.effective_date = Some(sc.effective_date);
+            }
+            Ok(ChangeOutcome::AwaitingApproval(cr)) => {
+                line.status = AuditStatus::Requested;
+                line.effective_date = Some(cr.effective_date);
+                line.change_request_id = Some(cr.id.clone());
             }
             Err(PortalError::Refused(r)) => {
                 line.status = AuditStatus::Refused;
@@ -300,6 +316,7 @@ mod tests {
             approval_reference: Some("TCK-1".into()),
             idempotency_key: key.into(),
             operation_id: None,
+            change_request_id: None,
             status: AuditStatus::Submitted,
             detail: None,
             expected_version: Some(3),

@@ -166,6 +166,11 @@ impl CommandError {
                 let exit = match code {
                     Some(c) if c.http_status() == 422 => Exit::Refused,
                     Some(c) if c.http_status() == 401 => Exit::NotSignedIn,
+                    // Two-person approval: a role or self-approval refused
+                    // is a rule; a request decided or stale meanwhile is a
+                    // conflict with the state now.
+                    Some(c) if c.http_status() == 403 => Exit::Refused,
+                    Some(c) if c.http_status() == 409 => Exit::Conflict,
                     // A request the portal could not accept as written: a
                     // bad value given on the command line (an overlong key).
                     _ if *status == 400 => Exit::Usage,
