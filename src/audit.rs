@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::api::EffectiveDto;
+use crate::api::{ChangeRequestDto, EffectiveDto};
 use crate::domain::Quantity;
 use crate::portal::{ChangeOutcome, PortalError};
 
@@ -135,6 +135,35 @@ impl AuditRecord {
         }
     }
 
+    /// The line of `user`'s decision on a change request: `approved`,
+    /// `rejected` (`detail`: the reason) or `cancelled`, carrying the
+    /// request id, so the requester's and the approver's logs tell one story.
+    pub fn decision(
+        portal: &str,
+        user: &str,
+        cr: &ChangeRequestDto,
+        status: AuditStatus,
+        idempotency_key: &str,
+    ) -> Self {
+        Self {
+            time: Utc::now(),
+            portal: portal.to_string(),
+            user: user.to_string(),
+            subscription: cr.subscription_id.clone(),
+            from: cr.from,
+            to: cr.quantity,
+            effective: cr.effective,
+            effective_date: Some(cr.effective_date),
+            approval_reference: cr.approval_reference.clone(),
+            idempotency_key: idempotency_key.to_string(),
+            operation_id: cr.operation_id.clone(),
+            change_request_id: Some(cr.id.clone()),
+            status,
+            detail: cr.reason.clone(),
+            expected_version: None,
+        }
+    }
+
     /// The line that records the portal's answer to this change (the
     /// `submitted` line), time set to now: `accepted` with the operation,
     /// `scheduled` with its date, `refused`, `conflict` or `error`.
@@ -157,6 +186,12 @@ impl AuditRecord {
             Err(PortalError::Refused(r)) => {
                 line.status = AuditStatus::Refused;
                 line.detail = Some(r.to_string());
+            }
+            // One request already awaiting, a role missing: a rule of
+            // two-person approval refused it.
+            Err(e @ PortalError::Server { code: Some(c), .. }) if c.is_approval() => {
+                line.status = AuditStatus::Refused;
+                line.detail = Some(format!("{}: {e}", c.as_str()));
             }
             Err(PortalError::VersionConflict(fresh)) => {
                 line.status = AuditStatus::Conflict;

@@ -85,7 +85,7 @@ const FIRST_DECISION_POLL: Duration = Duration::from_millis(500);
 /// Longest pause between two reads of an awaiting change request.
 const MAX_DECISION_POLL: Duration = Duration::from_secs(10);
 
-fn audit_error(ctx: &Ctx, e: &crate::audit::AuditError) -> CommandError {
+pub(super) fn audit_error(ctx: &Ctx, e: &crate::audit::AuditError) -> CommandError {
     CommandError::new(
         Exit::Failure,
         "audit_log",
@@ -93,12 +93,15 @@ fn audit_error(ctx: &Ctx, e: &crate::audit::AuditError) -> CommandError {
     )
 }
 
-fn not_confirmed(code: &str, message: String) -> CommandError {
+pub(super) fn not_confirmed(code: &str, message: String) -> CommandError {
     CommandError::new(Exit::NotConfirmed, code, message)
 }
 
 /// The `--accept` names (an unknown name is a usage error).
-fn accepted_names(ctx: &Ctx, names: &[String]) -> Result<Vec<WarningName>, CommandError> {
+pub(super) fn accepted_names(
+    ctx: &Ctx,
+    names: &[String],
+) -> Result<Vec<WarningName>, CommandError> {
     let known: Vec<&str> = WarningName::ALL.iter().map(|n| n.as_str()).collect();
     names
         .iter()
@@ -114,6 +117,31 @@ fn accepted_names(ctx: &Ctx, names: &[String]) -> Result<Vec<WarningName>, Comma
             })
         })
         .collect()
+}
+
+/// Every warning the plan raises must be named in `--accept` (there is no
+/// "accept all"), or nothing is sent (exit 5, listing the names missing).
+pub(super) fn require_accepted(
+    ctx: &Ctx,
+    plan: &ChangePlan,
+    accept: &[WarningName],
+) -> Result<(), CommandError> {
+    let mut missing: Vec<&'static str> = plan
+        .warnings
+        .iter()
+        .map(|w| w.name())
+        .filter(|n| !accept.contains(n))
+        .map(WarningName::as_str)
+        .collect();
+    missing.dedup();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(not_confirmed(
+        "warnings_not_accepted",
+        ctx.t.warnings_not_accepted(&missing),
+    )
+    .with("missing", &missing))
 }
 
 /// `--yes`, or the user types `expected` again on a terminal.
@@ -139,7 +167,7 @@ pub fn confirm(ctx: &Ctx, yes: bool, prompt: &str, expected: Quantity) -> Result
 }
 
 /// The review, on stderr: the facts, then each warning with its name.
-fn print_review(ctx: &Ctx, dto: &SubscriptionDto, plan: &ChangePlan, tz: chrono_tz::Tz) {
+pub(super) fn print_review(ctx: &Ctx, dto: &SubscriptionDto, plan: &ChangePlan, tz: chrono_tz::Tz) {
     let t = ctx.t;
     let facts = review_facts(t, plan, tz);
     let width = facts
@@ -288,21 +316,7 @@ pub async fn run(ctx: &Ctx, args: &ChangeArgs) -> Result<Exit, CommandError> {
     )
     .map_err(|r| CommandError::refusal(ctx.t, &r, Some(&p.dto), tz))?;
     print_review(ctx, &p.dto, &plan, tz);
-    let mut missing: Vec<&'static str> = plan
-        .warnings
-        .iter()
-        .map(|w| w.name())
-        .filter(|n| !accept.contains(n))
-        .map(WarningName::as_str)
-        .collect();
-    missing.dedup();
-    if !missing.is_empty() {
-        return Err(not_confirmed(
-            "warnings_not_accepted",
-            ctx.t.warnings_not_accepted(&missing),
-        )
-        .with("missing", &missing));
-    }
+    require_accepted(ctx, &plan, &accept)?;
     check_approval(ctx, &p)?;
     confirm(ctx, args.yes, &ctx.t.confirm_prompt(plan.to), plan.to)?;
     let request = ChangeRequest {
