@@ -48,8 +48,9 @@ cancel-scheduled, windows):
 pub const EXIT_CODES_HELP: &str = "\
 Exit codes: 0 success; 1 any other failure (network, portal 5xx); 2 usage or configuration
 error; 3 not signed in, session expired or sign-in failed; 4 refused by the rules; 5 not
-confirmed (--yes, --approved, --accept, or cancelled); 6 version conflict; 7 the operation
-failed; 8 still pending when --wait-timeout passed.";
+confirmed (--yes, --approved, --accept, or cancelled); 6 version conflict (or a change request
+decided or stale meanwhile); 7 the operation failed (or the change request was rejected, cancelled,
+expired or failed); 8 still pending when --wait-timeout passed.";
 
 /// Change cloud-licence seat counts safely from a terminal.
 #[derive(Debug, Parser)]
