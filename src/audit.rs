@@ -416,6 +416,40 @@ mod tests {
         assert_eq!(line.idempotency_key, "k");
     }
 
+    #[test]
+    fn decisions_and_approval_refusals_carry_the_request() {
+        let cr: ChangeRequestDto = serde_json::from_value(serde_json::json!({
+            "id": "cr-1", "subscription_id": "sub-bs", "subscription_name": "BS",
+            "from": 10, "quantity": 4, "effective": "now", "effective_date": "2026-11-22",
+            "approval_reference": "TCK-1", "warnings": ["large-reduction"],
+            "requested_by": {"username": "rita", "display_name": "Rita"},
+            "requested_at": "2026-11-22T15:00:00Z", "expires_at": "2026-11-25T15:00:00Z",
+            "status": "rejected", "decided_by": {"username": "anna", "display_name": "Anna"},
+            "decided_at": "2026-11-22T16:00:00Z", "reason": "no budget", "operation_id": null
+        }))
+        .unwrap();
+        let line = AuditRecord::decision("http://p", "anna", &cr, AuditStatus::Rejected, "k-9");
+        assert_eq!(line.change_request_id.as_deref(), Some("cr-1"));
+        assert_eq!((line.from, line.to), (10, 4));
+        assert_eq!(line.user, "anna");
+        assert_eq!(line.detail.as_deref(), Some("no budget"));
+        assert_eq!(line.idempotency_key, "k-9");
+        let pending = Err(PortalError::Server {
+            status: 422,
+            code: Some(crate::api::ErrorCode::ApprovalPending),
+            message: "a request awaits".into(),
+        });
+        let line = record("k").outcome(&pending);
+        assert_eq!(line.status, AuditStatus::Refused);
+        assert!(line.detail.unwrap().starts_with("approval_pending"));
+        let internal = Err(PortalError::Server {
+            status: 500,
+            code: Some(crate::api::ErrorCode::Internal),
+            message: "boom".into(),
+        });
+        assert_eq!(record("k").outcome(&internal).status, AuditStatus::Error);
+    }
+
     #[tokio::test]
     async fn lines_append_and_the_last_one_is_final() {
         let dir = std::env::temp_dir().join(format!("licencias-audit-{}", uuid::Uuid::new_v4()));

@@ -241,6 +241,14 @@ mod tests {
         assert_eq!(json["error"]["code"], "not_a_total");
     }
 
+    fn approval(status: u16, code: ErrorCode) -> PortalError {
+        PortalError::Server {
+            status,
+            code: Some(code),
+            message: "x".into(),
+        }
+    }
+
     #[test]
     fn portal_errors_map_to_their_exit_codes() {
         let t = cli(Lang::Es);
@@ -266,6 +274,11 @@ mod tests {
                 1,
             ),
             (PortalError::InsecureUrl("http://x".into()), 2),
+            (approval(403, ErrorCode::SelfApprovalForbidden), 4),
+            (approval(403, ErrorCode::Forbidden), 4),
+            (approval(422, ErrorCode::ApprovalPending), 4),
+            (approval(409, ErrorCode::RequestStale), 6),
+            (approval(409, ErrorCode::RequestNotPending), 6),
         ];
         for (e, code) in cases {
             assert_eq!(
@@ -281,5 +294,13 @@ mod tests {
             tz,
         );
         assert_eq!(refused.code, "quantity_unchanged");
+        let own = CommandError::portal(
+            cli(Lang::En),
+            &approval(403, ErrorCode::SelfApprovalForbidden),
+            None,
+            tz,
+        );
+        assert_eq!(own.code, "self_approval_forbidden");
+        assert!(own.message.contains("another approver"), "{}", own.message);
     }
 }
