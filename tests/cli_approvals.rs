@@ -11,7 +11,8 @@ mod cli_support;
 
 use std::time::Duration;
 
-use cli_support::{Env, INSIDE, Out, cheap_hash, code_now, start_tenants, tenants_json};
+use cli_support::{Env, INSIDE, Out, at, cheap_hash, code_now, start_tenants, tenants_json};
+use licencias::server::{self, ServerConfig, TenantsSource};
 use serde_json::{Value, json};
 
 const RITA: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
@@ -419,4 +420,84 @@ async fn an_attest_tenant_changes_directly_with_the_first_json_shape() {
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(out.json(), json!([]));
     env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_undecided_request_times_out_the_wait_then_expires() {
+    let server = server::spawn(ServerConfig {
+        tenants: TenantsSource::Json(tenants()),
+        clock: Some(at(INSIDE)),
+        provisioning_delay: QUICK,
+        approval_ttl: Duration::from_secs(2),
+        ..ServerConfig::default()
+    })
+    .await
+    .unwrap();
+    let home = std::env::temp_dir().join(format!("licencias-cli-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&home).unwrap();
+    let mut rita = Env {
+        url: server.base_url(),
+        server: Some(server),
+        home,
+        clock: INSIDE.to_string(),
+        store: "file".into(),
+    };
+    let code = code_now(RITA);
+    let out = rita
+        .run_with(
+            &[
+                "login",
+                "--user",
+                "rita",
+                "--password-stdin",
+                "--code",
+                &code,
+            ],
+            Some("rita-pw\n"),
+        )
+        .await;
+    assert_eq!(out.code, 0, "{out:?}");
+
+    // nobody decides within --wait-timeout: exit 8, still awaiting
+    let out = rita
+        .run(&[
+            "change",
+            "ini-b",
+            "--total",
+            "22",
+            "--yes",
+            "--wait",
+            "--wait-timeout",
+            "0",
+            "--json",
+        ])
+        .await;
+    assert_eq!(out.code, 8, "{out:?}");
+    let doc = out.json();
+    assert_eq!(doc["result"], "awaiting_approval");
+    assert_eq!(doc["change_request"]["status"], "awaiting_approval");
+
+    // nobody decides within the portal's --approval-ttl: expired, exit 7
+    let out = rita
+        .run(&[
+            "change",
+            "ini-c",
+            "--total",
+            "33",
+            "--yes",
+            "--wait",
+            "--wait-timeout",
+            "60",
+            "--json",
+        ])
+        .await;
+    assert_eq!(out.code, 7, "{out:?}");
+    let doc = out.json();
+    assert_eq!(doc["result"], "expired");
+    assert_eq!(doc["change_request"]["status"], "expired");
+    assert_eq!(
+        rita.run(&["show", "ini-c", "--json"]).await.json()["quantity"],
+        30
+    );
+    rita.stop().await;
 }
