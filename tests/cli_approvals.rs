@@ -176,6 +176,10 @@ async fn a_request_waits_for_a_second_person_who_approves_it_after_the_same_revi
         .await;
     assert_eq!(out.code, 4, "{out:?}");
     assert_eq!(out.error_code(), "approval_pending");
+    assert_eq!(
+        out.json()["error"]["details"]["change_request_id"],
+        id.as_str()
+    );
 
     // the requester cannot approve or reject their own request
     let out = rita.run(&["approve", &id, "--yes", "--json"]).await;

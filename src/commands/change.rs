@@ -12,8 +12,8 @@ use tokio::time::Instant;
 use super::session::Signed;
 use super::{CommandError, Ctx, Exit, find_subscription, session};
 use crate::api::{
-    ApprovalMode, ChangeRequest, ChangeRequestDto, ChangeRequestStatus, EffectiveDto, OperationDto,
-    ScheduledChangeDto, SubscriptionDto,
+    ApprovalMode, ChangeRequest, ChangeRequestDto, ChangeRequestStatus, EffectiveDto, ErrorCode,
+    OperationDto, ScheduledChangeDto, SubscriptionDto,
 };
 use crate::audit::{AuditLog, AuditRecord, AuditStatus, Via};
 use crate::cli::{ChangeArgs, ChangeAt};
@@ -470,7 +470,38 @@ async fn send(
             };
             after_decision(ctx, signed, audit, &waiting).await
         }
-        Err(e) => Err(CommandError::portal(t, &e, Some(dto), policy.time_zone)),
+        Err(e) => {
+            let err = CommandError::portal(t, &e, Some(dto), policy.time_zone);
+            Err(with_open_request(signed, &e, &dto.id, err).await)
+        }
+    }
+}
+
+/// `approval_pending`: the request that awaits, in `details.change_request_id`
+/// as the portal gives it (looked up, the client's error keeps no details).
+async fn with_open_request(
+    signed: &Signed,
+    e: &PortalError,
+    subscription: &str,
+    err: CommandError,
+) -> CommandError {
+    let PortalError::Server {
+        code: Some(ErrorCode::ApprovalPending),
+        ..
+    } = e
+    else {
+        return err;
+    };
+    match signed
+        .client
+        .change_requests(Some(ChangeRequestStatus::AwaitingApproval))
+        .await
+    {
+        Ok(open) => match open.iter().find(|cr| cr.subscription_id == subscription) {
+            Some(cr) => err.with("change_request_id", &cr.id),
+            None => err,
+        },
+        Err(_) => err,
     }
 }
 
