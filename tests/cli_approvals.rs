@@ -11,73 +11,46 @@ mod cli_support;
 
 use std::time::Duration;
 
-use cli_support::{Env, INSIDE, Out, at, cheap_hash, code_now, start_tenants, tenants_json};
+use cli_support::{
+    ANNA, Env, INSIDE, Out, RITA, approval_tenants_json, at, code_now, start_tenants,
+};
 use licencias::server::{self, ServerConfig, TenantsSource};
-use serde_json::{Value, json};
+use serde_json::json;
 
-const RITA: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
-const ANNA: &str = "MFRGGZDFMZTWQ2LKMFRGGZDFMZTWQ2LK";
 const QUICK: Duration = Duration::from_secs(1);
-
-/// `acme` (attest) plus `initech` (second_person: rita requester only,
-/// anna approver only), all users enrolled.
-fn tenants() -> String {
-    let mut all: Value = serde_json::from_str(&tenants_json()).unwrap();
-    let sub = |id: &str, q: u32, extra: Value| {
-        let mut s = json!({
-            "id": id, "name": format!("Plan {id}"), "quantity": q, "min": 1, "max": 300,
-            "term": "P1M", "billing": "monthly", "term_start": "2026-11-20",
-            "anchor_day": 20, "auto_renew": true, "status": "active"
-        });
-        for (k, v) in extra.as_object().unwrap() {
-            s[k] = v.clone();
-        }
-        s
-    };
-    let user = |name: &str, secret: &str, roles: Value| {
-        json!({"username": name, "display_name": format!("{name} (display)"),
-               "password_hash": cheap_hash(&format!("{name}-pw")), "totp_secret": secret,
-               "roles": roles})
-    };
-    all["tenants"].as_array_mut().unwrap().push(json!({
-        "id": "initech", "name": "Initech", "approval": "second_person",
-        "users": [
-            user("rita", RITA, json!(["requester"])),
-            user("anna", ANNA, json!(["approver"]))
-        ],
-        "services": [{"id": "m365", "name": "Microsoft 365", "subscriptions": [
-            sub("ini-a", 10, json!({"assigned": 9})),
-            sub("ini-b", 20, json!({})),
-            sub("ini-c", 30, json!({}))
-        ]}]
-    }));
-    all.to_string()
-}
 
 /// The requester (rita) and the approver (anna), each in a home of their
 /// own (their own secret store and audit log), on one server.
 async fn two_people() -> (Env, Env) {
-    let rita = start_tenants(tenants(), INSIDE, QUICK).await;
-    let anna_home = std::env::temp_dir().join(format!("licencias-cli-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&anna_home).unwrap();
+    let rita = start_tenants(approval_tenants_json(), INSIDE, QUICK).await;
     let anna = Env {
         server: None,
         url: rita.url.clone(),
-        home: anna_home,
+        home: new_home(),
         clock: rita.clock.clone(),
         store: rita.store.clone(),
     };
-    for (env, name, secret) in [(&rita, "rita", RITA), (&anna, "anna", ANNA)] {
-        let code = code_now(secret);
-        let out = env
-            .run_with(
-                &["login", "--user", name, "--password-stdin", "--code", &code],
-                Some(&format!("{name}-pw\n")),
-            )
-            .await;
-        assert_eq!(out.code, 0, "{name}: {out:?}");
-    }
+    login(&rita, "rita", RITA).await;
+    login(&anna, "anna", ANNA).await;
     (rita, anna)
+}
+
+fn new_home() -> std::path::PathBuf {
+    let home = std::env::temp_dir().join(format!("licencias-cli-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&home).unwrap();
+    home
+}
+
+/// `licencias login` for a fixture user (password `NAME-pw`).
+async fn login(env: &Env, name: &str, secret: &str) {
+    let code = code_now(secret);
+    let out = env
+        .run_with(
+            &["login", "--user", name, "--password-stdin", "--code", &code],
+            Some(&format!("{name}-pw\n")),
+        )
+        .await;
+    assert_eq!(out.code, 0, "{name}: {out:?}");
 }
 
 /// Run a command in the background (a `change --wait` awaiting a decision).
@@ -397,7 +370,7 @@ async fn change_wait_follows_the_decision_then_the_operation() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_attest_tenant_changes_directly_with_the_first_json_shape() {
-    let mut env = start_tenants(tenants(), INSIDE, QUICK).await;
+    let mut env = start_tenants(approval_tenants_json(), INSIDE, QUICK).await;
     let out = env.login_bob().await;
     assert_eq!(out.code, 0, "{out:?}");
     let out = env
@@ -429,7 +402,7 @@ async fn an_attest_tenant_changes_directly_with_the_first_json_shape() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_undecided_request_times_out_the_wait_then_expires() {
     let server = server::spawn(ServerConfig {
-        tenants: TenantsSource::Json(tenants()),
+        tenants: TenantsSource::Json(approval_tenants_json()),
         clock: Some(at(INSIDE)),
         provisioning_delay: QUICK,
         approval_ttl: Duration::from_secs(2),
@@ -437,30 +410,14 @@ async fn an_undecided_request_times_out_the_wait_then_expires() {
     })
     .await
     .unwrap();
-    let home = std::env::temp_dir().join(format!("licencias-cli-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&home).unwrap();
     let mut rita = Env {
         url: server.base_url(),
         server: Some(server),
-        home,
+        home: new_home(),
         clock: INSIDE.to_string(),
         store: "file".into(),
     };
-    let code = code_now(RITA);
-    let out = rita
-        .run_with(
-            &[
-                "login",
-                "--user",
-                "rita",
-                "--password-stdin",
-                "--code",
-                &code,
-            ],
-            Some("rita-pw\n"),
-        )
-        .await;
-    assert_eq!(out.code, 0, "{out:?}");
+    login(&rita, "rita", RITA).await;
 
     // nobody decides within --wait-timeout: exit 8, still awaiting
     let out = rita

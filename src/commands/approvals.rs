@@ -252,14 +252,7 @@ pub async fn reject(ctx: &Ctx, args: &RejectArgs) -> Result<Exit, CommandError> 
         .await
         .map_err(|e| signed.fail(ctx, &e))?;
     record(ctx, &audit, &signed, &cr, AuditStatus::Rejected, &key).await;
-    if ctx.json {
-        ctx.out.json(&Decided {
-            result: "rejected",
-            change_request: &cr,
-        });
-    } else {
-        ctx.out.result(&ctx.t.request_rejected(&cr.id));
-    }
+    report(ctx, "rejected", &cr, &ctx.t.request_rejected(&cr.id));
     Ok(Exit::Success)
 }
 
@@ -274,13 +267,18 @@ pub async fn cancel(ctx: &Ctx, args: &CancelRequestArgs) -> Result<Exit, Command
         .await
         .map_err(|e| signed.fail(ctx, &e))?;
     record(ctx, &audit, &signed, &cr, AuditStatus::Cancelled, &key).await;
+    report(ctx, "cancelled", &cr, &ctx.t.request_cancelled(&cr.id));
+    Ok(Exit::Success)
+}
+
+/// A rejection or a cancellation: the document, or the sentence.
+fn report(ctx: &Ctx, result: &'static str, cr: &ChangeRequestDto, text: &str) {
     if ctx.json {
         ctx.out.json(&Decided {
-            result: "cancelled",
-            change_request: &cr,
+            result,
+            change_request: cr,
         });
     } else {
-        ctx.out.result(&ctx.t.request_cancelled(&cr.id));
+        ctx.out.result(text);
     }
-    Ok(Exit::Success)
 }

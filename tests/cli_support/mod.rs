@@ -16,7 +16,9 @@ mod server_support;
 
 // Each test crate uses a part of these.
 #[allow(unused_imports)]
-pub use server_support::{BOB_SECRET, INSIDE, OUTSIDE, at, cheap_hash, code_now, tenants_json};
+pub use server_support::{
+    ANNA, BOB_SECRET, INSIDE, OUTSIDE, RITA, approval_tenants_json, at, code_now, tenants_json,
+};
 
 /// One command's result.
 #[derive(Debug)]
