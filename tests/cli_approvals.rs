@@ -365,6 +365,27 @@ async fn change_wait_follows_the_decision_then_the_operation() {
     let out = anna.run(&["approvals", "--json"]).await;
     assert_eq!(out.json(), json!([]));
     assert_eq!(rita.audit_lines().pop().unwrap()["status"], "cancelled");
+
+    // at renewal: approved is scheduled, and the waiting requester says so
+    let args = [
+        "change", "ini-a", "--total", "12", "--at", "renewal", "--yes", "--wait", "--json",
+    ];
+    let waiting = spawn(&rita, &args);
+    let id = awaiting(&anna, "ini-a").await;
+    let out = anna.run(&["approve", &id, "--yes", "--json"]).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    let doc = out.json();
+    assert_eq!(doc["result"], "scheduled");
+    assert_eq!(doc["scheduled_change"]["quantity"], 12);
+    assert!(doc["operation"].is_null(), "{doc}");
+    let out = waiting.await.unwrap();
+    assert_eq!(out.code, 0, "{out:?}");
+    let doc = out.json();
+    assert_eq!(doc["result"], "scheduled");
+    assert_eq!(doc["scheduled_change"]["quantity"], 12);
+    assert_eq!(doc["change_request"]["status"], "approved");
+    let sub = rita.run(&["show", "ini-a", "--json"]).await.json();
+    assert_eq!(sub["scheduled_change"]["quantity"], 12);
     rita.stop().await;
 }
 
