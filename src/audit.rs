@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::api::EffectiveDto;
+use crate::api::{ChangeRequestDto, EffectiveDto};
 use crate::domain::Quantity;
 use crate::portal::{ChangeOutcome, PortalError};
 
@@ -58,6 +58,14 @@ pub enum AuditStatus {
     Conflict,
     /// The request failed or its answer was lost; see `detail`.
     Error,
+    /// Sent for a second person's approval (`change_request_id` set).
+    Requested,
+    /// This user approved another user's change request.
+    Approved,
+    /// This user rejected another user's change request (`detail`: the reason).
+    Rejected,
+    /// This user cancelled their own change request.
+    Cancelled,
 }
 
 /// One line of the audit log.
@@ -86,6 +94,9 @@ pub struct AuditRecord {
     pub idempotency_key: String,
     /// The portal's operation id, once known.
     pub operation_id: Option<String>,
+    /// The change request, in a tenant where a second person approves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_request_id: Option<String>,
     /// Status as of this line.
     pub status: AuditStatus,
     /// A short explanation for `refused`, `conflict`, `error`.
@@ -124,6 +135,35 @@ impl AuditRecord {
         }
     }
 
+    /// The line of `user`'s decision on a change request: `approved`,
+    /// `rejected` (`detail`: the reason) or `cancelled`, carrying the
+    /// request id, so the requester's and the approver's logs tell one story.
+    pub fn decision(
+        portal: &str,
+        user: &str,
+        cr: &ChangeRequestDto,
+        status: AuditStatus,
+        idempotency_key: &str,
+    ) -> Self {
+        Self {
+            time: Utc::now(),
+            portal: portal.to_string(),
+            user: user.to_string(),
+            subscription: cr.subscription_id.clone(),
+            from: cr.from,
+            to: cr.quantity,
+            effective: cr.effective,
+            effective_date: Some(cr.effective_date),
+            approval_reference: cr.approval_reference.clone(),
+            idempotency_key: idempotency_key.to_string(),
+            operation_id: cr.operation_id.clone(),
+            change_request_id: Some(cr.id.clone()),
+            status,
+            detail: cr.reason.clone(),
+            expected_version: None,
+        }
+    }
+
     /// The line that records the portal's answer to this change (the
     /// `submitted` line), time set to now: `accepted` with the operation,
     /// `scheduled` with its date, `refused`, `conflict` or `error`.
@@ -138,9 +178,20 @@ impl AuditRecord {
                 line.status = AuditStatus::Scheduled;
                 line.effective_date = Some(sc.effective_date);
             }
+            Ok(ChangeOutcome::AwaitingApproval(cr)) => {
+                line.status = AuditStatus::Requested;
+                line.effective_date = Some(cr.effective_date);
+                line.change_request_id = Some(cr.id.clone());
+            }
             Err(PortalError::Refused(r)) => {
                 line.status = AuditStatus::Refused;
                 line.detail = Some(r.to_string());
+            }
+            // One request already awaiting, a role missing: a rule of
+            // two-person approval refused it.
+            Err(e @ PortalError::Server { code: Some(c), .. }) if c.is_approval() => {
+                line.status = AuditStatus::Refused;
+                line.detail = Some(format!("{}: {e}", c.as_str()));
             }
             Err(PortalError::VersionConflict(fresh)) => {
                 line.status = AuditStatus::Conflict;
@@ -300,6 +351,7 @@ mod tests {
             approval_reference: Some("TCK-1".into()),
             idempotency_key: key.into(),
             operation_id: None,
+            change_request_id: None,
             status: AuditStatus::Submitted,
             detail: None,
             expected_version: Some(3),
@@ -362,6 +414,40 @@ mod tests {
         )));
         assert_eq!(line.status, AuditStatus::Refused);
         assert_eq!(line.idempotency_key, "k");
+    }
+
+    #[test]
+    fn decisions_and_approval_refusals_carry_the_request() {
+        let cr: ChangeRequestDto = serde_json::from_value(serde_json::json!({
+            "id": "cr-1", "subscription_id": "sub-bs", "subscription_name": "BS",
+            "from": 10, "quantity": 4, "effective": "now", "effective_date": "2026-11-22",
+            "approval_reference": "TCK-1", "warnings": ["large-reduction"],
+            "requested_by": {"username": "rita", "display_name": "Rita"},
+            "requested_at": "2026-11-22T15:00:00Z", "expires_at": "2026-11-25T15:00:00Z",
+            "status": "rejected", "decided_by": {"username": "anna", "display_name": "Anna"},
+            "decided_at": "2026-11-22T16:00:00Z", "reason": "no budget", "operation_id": null
+        }))
+        .unwrap();
+        let line = AuditRecord::decision("http://p", "anna", &cr, AuditStatus::Rejected, "k-9");
+        assert_eq!(line.change_request_id.as_deref(), Some("cr-1"));
+        assert_eq!((line.from, line.to), (10, 4));
+        assert_eq!(line.user, "anna");
+        assert_eq!(line.detail.as_deref(), Some("no budget"));
+        assert_eq!(line.idempotency_key, "k-9");
+        let pending = Err(PortalError::Server {
+            status: 422,
+            code: Some(crate::api::ErrorCode::ApprovalPending),
+            message: "a request awaits".into(),
+        });
+        let line = record("k").outcome(&pending);
+        assert_eq!(line.status, AuditStatus::Refused);
+        assert!(line.detail.unwrap().starts_with("approval_pending"));
+        let internal = Err(PortalError::Server {
+            status: 500,
+            code: Some(crate::api::ErrorCode::Internal),
+            message: "boom".into(),
+        });
+        assert_eq!(record("k").outcome(&internal).status, AuditStatus::Error);
     }
 
     #[tokio::test]

@@ -48,8 +48,9 @@ cancel-scheduled, windows):
 pub const EXIT_CODES_HELP: &str = "\
 Exit codes: 0 success; 1 any other failure (network, portal 5xx); 2 usage or configuration
 error; 3 not signed in, session expired or sign-in failed; 4 refused by the rules; 5 not
-confirmed (--yes, --approved, --accept, or cancelled); 6 version conflict; 7 the operation
-failed; 8 still pending when --wait-timeout passed.";
+confirmed (--yes, --approved, --accept, or cancelled); 6 version conflict (or a change request
+decided or stale meanwhile); 7 the operation failed (or the change request was rejected, cancelled,
+expired or failed); 8 still pending when --wait-timeout passed.";
 
 /// Change cloud-licence seat counts safely from a terminal.
 #[derive(Debug, Parser)]
@@ -140,6 +141,21 @@ pub enum Command {
     /// Decrease windows open now or opening soon, closing soonest first.
     #[command(after_help = EXIT_CODES_HELP)]
     Windows(WindowsArgs),
+    /// Change requests awaiting a second person's approval (two-person tenants).
+    #[command(after_help = EXIT_CODES_HELP)]
+    Approvals(ApprovalsArgs),
+    /// Approve another user's change request, after the same review and warnings as `change`.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Approve(ApproveArgs),
+    /// Reject another user's change request, with the reason.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Reject(RejectArgs),
+    /// Cancel your own change request while it awaits approval.
+    #[command(name = "cancel-request", after_help = EXIT_CODES_HELP)]
+    CancelRequest(CancelRequestArgs),
+    /// A subscription's history, newest first: who changed what, when, on whose approval.
+    #[command(after_help = EXIT_CODES_HELP)]
+    History(HistoryArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the man page (roff).
@@ -158,6 +174,11 @@ impl Command {
             Command::Change(a) => Some(&a.conn),
             Command::CancelScheduled(a) => Some(&a.conn),
             Command::Windows(a) => Some(&a.conn),
+            Command::Approvals(a) => Some(&a.conn),
+            Command::Approve(a) => Some(&a.conn),
+            Command::Reject(a) => Some(&a.conn),
+            Command::CancelRequest(a) => Some(&a.conn),
+            Command::History(a) => Some(&a.conn),
             Command::Demo(_) | Command::Serve(_) | Command::Completions(_) | Command::Man => None,
         }
     }
@@ -310,6 +331,73 @@ pub struct CancelScheduledArgs {
     /// Confirm without asking.
     #[arg(long)]
     pub yes: bool,
+    /// One JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `licencias approvals`.
+#[derive(Debug, Clone, Args)]
+pub struct ApprovalsArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// One JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `licencias approve`.
+#[derive(Debug, Clone, Args)]
+pub struct ApproveArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// Change request id (as `licencias approvals` lists it).
+    pub request: String,
+    /// Accept these warnings by name (each warning raised now must be named).
+    #[arg(long, value_name = "WARNING", value_delimiter = ',')]
+    pub accept: Vec<String>,
+    /// Confirm without asking.
+    #[arg(long)]
+    pub yes: bool,
+    /// One JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `licencias reject`.
+#[derive(Debug, Clone, Args)]
+pub struct RejectArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// Change request id (as `licencias approvals` lists it).
+    pub request: String,
+    /// Why (1 to 500 characters); the requester sees it.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    /// One JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `licencias cancel-request`.
+#[derive(Debug, Clone, Args)]
+pub struct CancelRequestArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// Change request id (your own, awaiting approval).
+    pub request: String,
+    /// One JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `licencias history`.
+#[derive(Debug, Clone, Args)]
+pub struct HistoryArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// Subscription id (`sub-bs`) or full name, case-insensitive.
+    pub subscription: String,
     /// One JSON document on stdout.
     #[arg(long)]
     pub json: bool,

@@ -75,6 +75,7 @@ async fn no_secret_reaches_the_log_or_the_audit_log() {
         approval_reference: req.approval_reference.clone(),
         idempotency_key: idempotency_key.clone(),
         operation_id: None,
+        change_request_id: None,
         status: AuditStatus::Submitted,
         detail: None,
         expected_version: Some(req.expected_version),

@@ -77,6 +77,19 @@ impl ErrorCode {
         }
     }
 
+    /// A code of two-person approval (roles, self-approval, one open
+    /// request, a stale or already decided request).
+    pub fn is_approval(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::Forbidden
+                | ErrorCode::SelfApprovalForbidden
+                | ErrorCode::ApprovalPending
+                | ErrorCode::RequestStale
+                | ErrorCode::RequestNotPending
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         use ErrorCode::*;
         match self {

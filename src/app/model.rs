@@ -593,6 +593,8 @@ pub enum WizardStep {
 pub enum DoneOutcome {
     Applied(OperationDto),
     Scheduled(ScheduledChangeDto),
+    /// Sent for a second person's approval.
+    SentForApproval(Box<crate::api::ChangeRequestDto>),
 }
 
 // ---------------------------------------------------------------- operations

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 use crate::api::{
-    ChangeRequest, MfaStep, OperationDto, ScheduledChangeDto, ServiceDto, SubscriptionDto, UserInfo,
+    ChangeRequest, ChangeRequestDto, MfaStep, OperationDto, ScheduledChangeDto, ServiceDto,
+    SubscriptionDto, UserInfo,
 };
 use crate::domain::Policy;
 
@@ -63,6 +64,8 @@ pub enum ChangeOutcome {
     Accepted(OperationDto),
     /// Change stored for the renewal date.
     Scheduled(ScheduledChangeDto),
+    /// A second person must approve: the change request, nothing applied yet.
+    AwaitingApproval(Box<ChangeRequestDto>),
 }
 
 /// Everything that can happen to the model.

@@ -541,6 +541,7 @@ async fn submit_change(
     match result {
         Ok(portal::ChangeOutcome::Accepted(op)) => Ok(ChangeOutcome::Accepted(op)),
         Ok(portal::ChangeOutcome::Scheduled(sc)) => Ok(ChangeOutcome::Scheduled(sc)),
+        Ok(portal::ChangeOutcome::AwaitingApproval(cr)) => Ok(ChangeOutcome::AwaitingApproval(cr)),
         Err(e) => Err(Failure::from(e)),
     }
 }

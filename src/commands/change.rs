@@ -11,7 +11,10 @@ use tokio::time::Instant;
 
 use super::session::Signed;
 use super::{CommandError, Ctx, Exit, find_subscription, session};
-use crate::api::{ChangeRequest, EffectiveDto, OperationDto, ScheduledChangeDto, SubscriptionDto};
+use crate::api::{
+    ApprovalMode, ChangeRequest, ChangeRequestDto, ChangeRequestStatus, EffectiveDto, ErrorCode,
+    OperationDto, ScheduledChangeDto, SubscriptionDto,
+};
 use crate::audit::{AuditLog, AuditRecord, AuditStatus, Via};
 use crate::cli::{ChangeArgs, ChangeAt};
 use crate::domain::{
@@ -33,6 +36,10 @@ struct ChangeResult<'a> {
     operation: Option<&'a OperationDto>,
     scheduled_change: Option<&'a ScheduledChangeDto>,
     warnings: Vec<&'static str>,
+    /// The change request, in a tenant where a second person approves
+    /// (absent elsewhere, so the first shape is unchanged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    change_request: Option<&'a ChangeRequestDto>,
 }
 
 /// What was sent, for the result.
@@ -61,11 +68,24 @@ impl Sent<'_> {
             operation,
             scheduled_change: scheduled,
             warnings: self.warnings.clone(),
+            change_request: None,
         }
     }
 }
 
-fn audit_error(ctx: &Ctx, e: &crate::audit::AuditError) -> CommandError {
+impl<'a> ChangeResult<'a> {
+    fn with_request(mut self, cr: &'a ChangeRequestDto) -> Self {
+        self.change_request = Some(cr);
+        self
+    }
+}
+
+/// First pause before reading a change request again while it awaits.
+const FIRST_DECISION_POLL: Duration = Duration::from_millis(500);
+/// Longest pause between two reads of an awaiting change request.
+const MAX_DECISION_POLL: Duration = Duration::from_secs(10);
+
+pub(super) fn audit_error(ctx: &Ctx, e: &crate::audit::AuditError) -> CommandError {
     CommandError::new(
         Exit::Failure,
         "audit_log",
@@ -73,12 +93,15 @@ fn audit_error(ctx: &Ctx, e: &crate::audit::AuditError) -> CommandError {
     )
 }
 
-fn not_confirmed(code: &str, message: String) -> CommandError {
+pub(super) fn not_confirmed(code: &str, message: String) -> CommandError {
     CommandError::new(Exit::NotConfirmed, code, message)
 }
 
 /// The `--accept` names (an unknown name is a usage error).
-fn accepted_names(ctx: &Ctx, names: &[String]) -> Result<Vec<WarningName>, CommandError> {
+pub(super) fn accepted_names(
+    ctx: &Ctx,
+    names: &[String],
+) -> Result<Vec<WarningName>, CommandError> {
     let known: Vec<&str> = WarningName::ALL.iter().map(|n| n.as_str()).collect();
     names
         .iter()
@@ -94,6 +117,31 @@ fn accepted_names(ctx: &Ctx, names: &[String]) -> Result<Vec<WarningName>, Comma
             })
         })
         .collect()
+}
+
+/// Every warning the plan raises must be named in `--accept` (there is no
+/// "accept all"), or nothing is sent (exit 5, listing the names missing).
+pub(super) fn require_accepted(
+    ctx: &Ctx,
+    plan: &ChangePlan,
+    accept: &[WarningName],
+) -> Result<(), CommandError> {
+    let mut missing: Vec<&'static str> = plan
+        .warnings
+        .iter()
+        .map(|w| w.name())
+        .filter(|n| !accept.contains(n))
+        .map(WarningName::as_str)
+        .collect();
+    missing.dedup();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(not_confirmed(
+        "warnings_not_accepted",
+        ctx.t.warnings_not_accepted(&missing),
+    )
+    .with("missing", &missing))
 }
 
 /// `--yes`, or the user types `expected` again on a terminal.
@@ -119,7 +167,7 @@ pub fn confirm(ctx: &Ctx, yes: bool, prompt: &str, expected: Quantity) -> Result
 }
 
 /// The review, on stderr: the facts, then each warning with its name.
-fn print_review(ctx: &Ctx, dto: &SubscriptionDto, plan: &ChangePlan, tz: chrono_tz::Tz) {
+pub(super) fn print_review(ctx: &Ctx, dto: &SubscriptionDto, plan: &ChangePlan, tz: chrono_tz::Tz) {
     let t = ctx.t;
     let facts = review_facts(t, plan, tz);
     let width = facts
@@ -155,6 +203,8 @@ struct Prepared {
     policy: Policy,
     base: AuditRecord,
     approved: bool,
+    /// How the tenant approves changes (`GET /me`).
+    mode: ApprovalMode,
 }
 
 /// The Idempotency-Key: `--idempotency-key` (an HTTP header value, so
@@ -189,6 +239,7 @@ async fn prepare(ctx: &Ctx, args: &ChangeArgs) -> Result<Prepared, CommandError>
         .map_err(|e| audit_error(ctx, &e))?;
     let signed = session::resume(ctx).await?;
     let policy = signed.policy(ctx).await?;
+    let mode = approval_mode(ctx, &signed).await?;
     let dto = find_subscription(ctx, &signed.client, &args.subscription).await?;
     let effective = match args.at {
         ChangeAt::Now => Effective::Now,
@@ -209,6 +260,7 @@ async fn prepare(ctx: &Ctx, args: &ChangeArgs) -> Result<Prepared, CommandError>
         status: AuditStatus::Submitted,
         detail: None,
         expected_version: Some(dto.version),
+        change_request_id: None,
     };
     Ok(Prepared {
         signed,
@@ -217,7 +269,30 @@ async fn prepare(ctx: &Ctx, args: &ChangeArgs) -> Result<Prepared, CommandError>
         policy,
         base,
         approved,
+        mode,
     })
+}
+
+/// The tenant's approval mode; a portal without `GET /me` (older than
+/// two-person approval) is in the first mode, the requester attests.
+async fn approval_mode(ctx: &Ctx, signed: &Signed) -> Result<ApprovalMode, CommandError> {
+    match signed.client.me().await {
+        Ok(me) => Ok(me.tenant.approval),
+        Err(PortalError::NotFound) => Ok(ApprovalMode::Attest),
+        Err(e) => Err(signed.fail(ctx, &e)),
+    }
+}
+
+/// Internal approval: the requester attests it (`--approved` or a
+/// reference), unless a second person approves on the portal.
+fn check_approval(ctx: &Ctx, p: &Prepared) -> Result<(), CommandError> {
+    if p.approved || p.mode == ApprovalMode::SecondPerson {
+        return Ok(());
+    }
+    Err(not_confirmed(
+        "approval_required",
+        ctx.t.approval_required(),
+    ))
 }
 
 pub async fn run(ctx: &Ctx, args: &ChangeArgs) -> Result<Exit, CommandError> {
@@ -241,27 +316,8 @@ pub async fn run(ctx: &Ctx, args: &ChangeArgs) -> Result<Exit, CommandError> {
     )
     .map_err(|r| CommandError::refusal(ctx.t, &r, Some(&p.dto), tz))?;
     print_review(ctx, &p.dto, &plan, tz);
-    let mut missing: Vec<&'static str> = plan
-        .warnings
-        .iter()
-        .map(|w| w.name())
-        .filter(|n| !accept.contains(n))
-        .map(WarningName::as_str)
-        .collect();
-    missing.dedup();
-    if !missing.is_empty() {
-        return Err(not_confirmed(
-            "warnings_not_accepted",
-            ctx.t.warnings_not_accepted(&missing),
-        )
-        .with("missing", &missing));
-    }
-    if !p.approved {
-        return Err(not_confirmed(
-            "approval_required",
-            ctx.t.approval_required(),
-        ));
-    }
+    require_accepted(ctx, &plan, &accept)?;
+    check_approval(ctx, &p)?;
     confirm(ctx, args.yes, &ctx.t.confirm_prompt(plan.to), plan.to)?;
     let request = ChangeRequest {
         quantity: plan.to,
@@ -302,12 +358,7 @@ async fn replay(
             ctx.t.key_reused(&key, &first.subscription, first.to),
         ));
     };
-    if !p.approved {
-        return Err(not_confirmed(
-            "approval_required",
-            ctx.t.approval_required(),
-        ));
-    }
+    check_approval(ctx, p)?;
     confirm(ctx, args.yes, &ctx.t.confirm_prompt(first.to), first.to)?;
     ctx.note(&ctx.t.replaying(&key));
     let request = ChangeRequest {
@@ -368,14 +419,10 @@ async fn send(
     }
     let t = ctx.t;
     let sla = Duration::from_secs(policy.provisioning_sla_seconds);
+    let deadline = Instant::now() + Duration::from_secs(args.wait_timeout);
     match result {
         Ok(ChangeOutcome::Scheduled(sc)) => {
-            if ctx.json {
-                ctx.out.json(&sent.result("scheduled", None, Some(&sc)));
-            } else {
-                ctx.out
-                    .result(&t.change_scheduled(sc.quantity, sc.effective_date));
-            }
+            report_scheduled(ctx, sent, &sc, None);
             Ok(Exit::Success)
         }
         Ok(ChangeOutcome::Accepted(op)) if !args.wait => {
@@ -388,40 +435,243 @@ async fn send(
         }
         Ok(ChangeOutcome::Accepted(op)) => {
             ctx.note(&t.accepted(&op.id, sla.as_secs()));
-            let timeout = Duration::from_secs(args.wait_timeout);
-            let last = follow(ctx, signed, op, timeout, sla).await?;
-            let (exit, name) = match last.status {
-                OperationStatus::Succeeded => (Exit::Success, "succeeded"),
-                OperationStatus::Failed => (Exit::OperationFailed, "failed"),
-                OperationStatus::Pending => (Exit::StillPending, "pending"),
+            let waiting = Waiting {
+                sent,
+                deadline,
+                sla,
+                request: None,
+                subscription: &dto.id,
+                wait_timeout: args.wait_timeout,
             };
-            if last.status != OperationStatus::Pending {
-                let mut line = record.with_status(if exit == Exit::Success {
-                    AuditStatus::Succeeded
-                } else {
-                    AuditStatus::Failed
-                });
-                line.operation_id = Some(last.id.clone());
-                if let Err(e) = audit.append_async(line).await {
-                    ctx.note(&t.audit_failed(&e.to_string()));
-                }
-            }
-            if ctx.json {
-                ctx.out.json(&sent.result(name, Some(&last), None));
-            } else {
-                let text = match last.status {
-                    OperationStatus::Succeeded => t.change_applied(last.target_quantity),
-                    OperationStatus::Failed => t.operation_failed(&last.id, record.from),
-                    OperationStatus::Pending => {
-                        t.still_pending(&last.id, args.wait_timeout, &dto.id)
-                    }
-                };
-                ctx.out.result(&text);
-            }
-            Ok(exit)
+            wait_operation(ctx, signed, audit, op, &waiting).await
         }
-        Err(e) => Err(CommandError::portal(t, &e, Some(dto), policy.time_zone)),
+        Ok(ChangeOutcome::AwaitingApproval(cr)) => {
+            let text = t.change_sent_for_approval(&cr.id, cr.expires_at, policy.time_zone);
+            if !args.wait {
+                if ctx.json {
+                    let doc = sent
+                        .result("awaiting_approval", None, None)
+                        .with_request(&cr);
+                    ctx.out.json(&doc);
+                } else {
+                    ctx.out.result(&text);
+                }
+                return Ok(Exit::Success);
+            }
+            ctx.note(&text);
+            let decided = await_decision(ctx, signed, *cr, deadline).await?;
+            let waiting = Waiting {
+                sent,
+                deadline,
+                sla,
+                request: Some(&decided),
+                subscription: &dto.id,
+                wait_timeout: args.wait_timeout,
+            };
+            after_decision(ctx, signed, audit, &waiting).await
+        }
+        Err(e) => {
+            let err = CommandError::portal(t, &e, Some(dto), policy.time_zone);
+            Err(with_open_request(signed, &e, &dto.id, err).await)
+        }
     }
+}
+
+/// `approval_pending`: the request that awaits, in `details.change_request_id`
+/// as the portal gives it (looked up, the client's error keeps no details).
+async fn with_open_request(
+    signed: &Signed,
+    e: &PortalError,
+    subscription: &str,
+    err: CommandError,
+) -> CommandError {
+    let PortalError::Server {
+        code: Some(ErrorCode::ApprovalPending),
+        ..
+    } = e
+    else {
+        return err;
+    };
+    match signed
+        .client
+        .change_requests(Some(ChangeRequestStatus::AwaitingApproval))
+        .await
+    {
+        Ok(open) => match open.iter().find(|cr| cr.subscription_id == subscription) {
+            Some(cr) => err.with("change_request_id", &cr.id),
+            None => err,
+        },
+        Err(_) => err,
+    }
+}
+
+/// What waiting for a change needs to report on it.
+struct Waiting<'a> {
+    sent: &'a Sent<'a>,
+    /// When `--wait-timeout` passes (for the decision and the operation).
+    deadline: Instant,
+    sla: Duration,
+    /// The change request, in a tenant where a second person approves.
+    request: Option<&'a ChangeRequestDto>,
+    subscription: &'a str,
+    wait_timeout: u64,
+}
+
+/// A change scheduled for the renewal (at once, or once approved).
+fn report_scheduled(
+    ctx: &Ctx,
+    sent: &Sent<'_>,
+    sc: &ScheduledChangeDto,
+    request: Option<&ChangeRequestDto>,
+) {
+    if ctx.json {
+        let mut doc = sent.result("scheduled", None, Some(sc));
+        doc.change_request = request;
+        ctx.out.json(&doc);
+    } else {
+        ctx.out
+            .result(&ctx.t.change_scheduled(sc.quantity, sc.effective_date));
+    }
+}
+
+/// The request is decided (or `--wait-timeout` passed while it awaited):
+/// approved goes on like a direct change; rejected, cancelled, expired or
+/// failed is exit 7; still awaiting is exit 8.
+async fn after_decision(
+    ctx: &Ctx,
+    signed: &mut Signed,
+    audit: &AuditLog,
+    w: &Waiting<'_>,
+) -> Result<Exit, CommandError> {
+    let Some(cr) = w.request else {
+        return Ok(Exit::Success);
+    };
+    let t = ctx.t;
+    let (exit, text) = match cr.status {
+        ChangeRequestStatus::Approved => {
+            if let Some(op_id) = &cr.operation_id {
+                let op = signed
+                    .client
+                    .operation(op_id)
+                    .await
+                    .map_err(|e| signed.fail(ctx, &e))?;
+                ctx.note(&t.accepted(&op.id, w.sla.as_secs()));
+                return wait_operation(ctx, signed, audit, op, w).await;
+            }
+            let sc = ScheduledChangeDto {
+                quantity: cr.quantity,
+                effective_date: cr.effective_date,
+            };
+            report_scheduled(ctx, w.sent, &sc, Some(cr));
+            return Ok(Exit::Success);
+        }
+        ChangeRequestStatus::AwaitingApproval => {
+            (Exit::StillPending, t.still_awaiting(&cr.id, w.wait_timeout))
+        }
+        ChangeRequestStatus::Rejected
+        | ChangeRequestStatus::Cancelled
+        | ChangeRequestStatus::Expired
+        | ChangeRequestStatus::Failed => (Exit::OperationFailed, t.request_ended(cr)),
+    };
+    if ctx.json {
+        let doc = w
+            .sent
+            .result(cr.status.as_str(), None, None)
+            .with_request(cr);
+        ctx.out.json(&doc);
+    } else {
+        ctx.out.result(&text);
+    }
+    Ok(exit)
+}
+
+/// Follow an accepted operation until it finishes or the deadline passes,
+/// write `succeeded` / `failed`, report.
+async fn wait_operation(
+    ctx: &Ctx,
+    signed: &mut Signed,
+    audit: &AuditLog,
+    op: OperationDto,
+    w: &Waiting<'_>,
+) -> Result<Exit, CommandError> {
+    let t = ctx.t;
+    let record = w.sent.record;
+    let timeout = w.deadline.saturating_duration_since(Instant::now());
+    let last = follow(ctx, signed, op, timeout, w.sla).await?;
+    let (exit, name) = match last.status {
+        OperationStatus::Succeeded => (Exit::Success, "succeeded"),
+        OperationStatus::Failed => (Exit::OperationFailed, "failed"),
+        OperationStatus::Pending => (Exit::StillPending, "pending"),
+    };
+    if last.status != OperationStatus::Pending {
+        let mut line = record.with_status(if exit == Exit::Success {
+            AuditStatus::Succeeded
+        } else {
+            AuditStatus::Failed
+        });
+        line.operation_id = Some(last.id.clone());
+        line.change_request_id = w.request.map(|cr| cr.id.clone());
+        if let Err(e) = audit.append_async(line).await {
+            ctx.note(&t.audit_failed(&e.to_string()));
+        }
+    }
+    if ctx.json {
+        let mut doc = w.sent.result(name, Some(&last), None);
+        doc.change_request = w.request;
+        ctx.out.json(&doc);
+    } else {
+        let text = match last.status {
+            OperationStatus::Succeeded => t.change_applied(last.target_quantity),
+            OperationStatus::Failed => t.operation_failed(&last.id, record.from),
+            OperationStatus::Pending => t.still_pending(&last.id, w.wait_timeout, w.subscription),
+        };
+        ctx.out.result(&text);
+    }
+    Ok(exit)
+}
+
+/// Read the change request again until it is no longer awaiting approval
+/// or the deadline passes (the last state read is returned). The session is
+/// freshened between reads, under the lock like every refresh.
+async fn await_decision(
+    ctx: &Ctx,
+    signed: &mut Signed,
+    cr: ChangeRequestDto,
+    deadline: Instant,
+) -> Result<ChangeRequestDto, CommandError> {
+    let start = Instant::now();
+    let progress = ctx.out.stderr_tty;
+    let mut last = cr;
+    let mut pause = FIRST_DECISION_POLL;
+    while last.status == ChangeRequestStatus::AwaitingApproval {
+        let now = Instant::now();
+        if now >= deadline {
+            break;
+        }
+        tokio::time::sleep(pause.min(deadline - now)).await;
+        pause = (pause.mul_f64(1.5)).min(MAX_DECISION_POLL);
+        signed.freshen(ctx).await?;
+        match signed.client.change_request(&last.id).await {
+            Ok(fresh) => last = fresh,
+            Err(e) if e.is_transient() => {
+                tracing::warn!(request = %last.id, error = %e, "change request poll failed; will retry");
+            }
+            Err(e) => {
+                if progress {
+                    eprintln!();
+                }
+                return Err(signed.fail(ctx, &e));
+            }
+        }
+        if progress {
+            let line = ctx.t.waiting_approval(&last.id, start.elapsed().as_secs());
+            eprint!("\r{line}\x1b[K");
+        }
+    }
+    if progress {
+        eprintln!();
+    }
+    Ok(last)
 }
 
 /// Follow the operation until it is finished or `timeout` passes (the last

@@ -166,6 +166,11 @@ impl CommandError {
                 let exit = match code {
                     Some(c) if c.http_status() == 422 => Exit::Refused,
                     Some(c) if c.http_status() == 401 => Exit::NotSignedIn,
+                    // Two-person approval: a role or self-approval refused
+                    // is a rule; a request decided or stale meanwhile is a
+                    // conflict with the state now.
+                    Some(c) if c.http_status() == 403 => Exit::Refused,
+                    Some(c) if c.http_status() == 409 => Exit::Conflict,
                     // A request the portal could not accept as written: a
                     // bad value given on the command line (an overlong key).
                     _ if *status == 400 => Exit::Usage,
@@ -236,6 +241,14 @@ mod tests {
         assert_eq!(json["error"]["code"], "not_a_total");
     }
 
+    fn approval(status: u16, code: ErrorCode) -> PortalError {
+        PortalError::Server {
+            status,
+            code: Some(code),
+            message: "x".into(),
+        }
+    }
+
     #[test]
     fn portal_errors_map_to_their_exit_codes() {
         let t = cli(Lang::Es);
@@ -261,6 +274,11 @@ mod tests {
                 1,
             ),
             (PortalError::InsecureUrl("http://x".into()), 2),
+            (approval(403, ErrorCode::SelfApprovalForbidden), 4),
+            (approval(403, ErrorCode::Forbidden), 4),
+            (approval(422, ErrorCode::ApprovalPending), 4),
+            (approval(409, ErrorCode::RequestStale), 6),
+            (approval(409, ErrorCode::RequestNotPending), 6),
         ];
         for (e, code) in cases {
             assert_eq!(
@@ -276,5 +294,13 @@ mod tests {
             tz,
         );
         assert_eq!(refused.code, "quantity_unchanged");
+        let own = CommandError::portal(
+            cli(Lang::En),
+            &approval(403, ErrorCode::SelfApprovalForbidden),
+            None,
+            tz,
+        );
+        assert_eq!(own.code, "self_approval_forbidden");
+        assert!(own.message.contains("another approver"), "{}", own.message);
     }
 }

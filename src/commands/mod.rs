@@ -1,5 +1,7 @@
 //! The scripting commands: `login`, `logout`, `status`, `list`, `show`,
-//! `change`, `cancel-scheduled`, `windows`, `completions`, `man`.
+//! `change`, `cancel-scheduled`, `windows`, `completions`, `man`, and for
+//! two-person approval `approvals`, `approve`, `reject`, `cancel-request`,
+//! `history`.
 //!
 //! One file per command and a small shared part: the session between
 //! commands ([`session`]), output ([`output`]: tables, JSON, prompts) and
@@ -7,10 +9,12 @@
 //! secret store, the audit log and the texts are the TUI's own (`domain`,
 //! `portal`, `secrets`, `audit`, `i18n`); only the medium differs.
 
+mod approvals;
 mod cancel;
 mod change;
 mod docs;
 mod error;
+mod history;
 mod list;
 mod login;
 mod output;
@@ -94,6 +98,11 @@ fn wants_json(command: &Command) -> bool {
         Command::Change(a) => a.json,
         Command::CancelScheduled(a) => a.json,
         Command::Windows(a) => a.json,
+        Command::Approvals(a) => a.json,
+        Command::Approve(a) => a.json,
+        Command::Reject(a) => a.json,
+        Command::CancelRequest(a) => a.json,
+        Command::History(a) => a.json,
         _ => false,
     }
 }
@@ -125,6 +134,11 @@ pub async fn run(command: &Command, settings: ScriptSettings) -> Exit {
         Command::Change(a) => change::run(&ctx, a).await,
         Command::CancelScheduled(a) => cancel::run(&ctx, a).await,
         Command::Windows(a) => windows::run(&ctx, a).await,
+        Command::Approvals(a) => approvals::list(&ctx, a).await,
+        Command::Approve(a) => approvals::approve(&ctx, a).await,
+        Command::Reject(a) => approvals::reject(&ctx, a).await,
+        Command::CancelRequest(a) => approvals::cancel(&ctx, a).await,
+        Command::History(a) => history::run(&ctx, a).await,
         Command::Completions(_) | Command::Man | Command::Demo(_) | Command::Serve(_) => {
             Ok(run_docs(command).unwrap_or(Exit::Usage))
         }

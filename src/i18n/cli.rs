@@ -7,6 +7,7 @@
 use chrono::NaiveDate;
 
 use super::{Catalog, En, Es, Lang};
+use crate::api::{ChangeRequestDto, ChangeRequestStatus, HistoryKind};
 use crate::domain::Quantity;
 use crate::secrets::{StoreKind, StoreNotice};
 
@@ -33,6 +34,20 @@ pub enum CliLabel {
     Cancelled,
     NoSession,
     Warnings,
+    ColRequest,
+    ColSubscription,
+    ColChange,
+    ColEffective,
+    ColRequestedBy,
+    ColAge,
+    ColExpires,
+    ColWhen,
+    ColEvent,
+    ColBy,
+    ColReference,
+    ColReason,
+    /// Who did it when the portal itself did (renewals, provisioning).
+    ThePortal,
 }
 
 /// Every text of the scripting commands in one language.
@@ -99,6 +114,35 @@ pub trait CliCatalog: Catalog {
 
     // -- windows
     fn no_windows(&self, within_days: u32) -> String;
+
+    // -- two-person approval
+    fn request_status(&self, s: ChangeRequestStatus) -> &'static str;
+    /// `change --wait`: the request still awaits a decision.
+    fn waiting_approval(&self, request_id: &str, elapsed_secs: u64) -> String;
+    /// `--wait-timeout` passed while the request awaited a decision.
+    fn still_awaiting(&self, request_id: &str, waited_secs: u64) -> String;
+    /// The request was rejected, cancelled, expired or failed: nothing changed.
+    fn request_ended(&self, cr: &ChangeRequestDto) -> String;
+    /// `approvals`: none awaits.
+    fn no_requests(&self) -> String;
+    /// `approvals`: the rows marked as the user's own.
+    fn own_requests_note(&self) -> String;
+    /// `approve`/`reject` of the user's own request.
+    fn own_request(&self, request_id: &str) -> String;
+    /// A decision on a request that no longer awaits one.
+    fn not_awaiting(&self, request_id: &str, s: ChangeRequestStatus) -> String;
+    /// `approve`: the subscription changed since the request.
+    fn request_stale(&self, request_id: &str, from: Quantity, now: Quantity) -> String;
+    /// `approve`: who asked, when, until when, with which reference.
+    fn request_summary(&self, cr: &ChangeRequestDto, age_secs: u64, expires: &str) -> String;
+    fn request_approved(&self, request_id: &str) -> String;
+    fn request_rejected(&self, request_id: &str) -> String;
+    fn request_cancelled(&self, request_id: &str) -> String;
+    /// `reject --reason` empty or too long.
+    fn bad_reason(&self, max_chars: usize) -> String;
+    /// `history`: a kind of event, in a few words.
+    fn history_kind(&self, k: HistoryKind) -> &'static str;
+    fn no_history(&self, subscription: &str) -> String;
 }
 
 fn join(items: &[&str]) -> String {
@@ -121,6 +165,19 @@ impl CliCatalog for En {
             Cancelled => "Cancelled: nothing was sent.",
             NoSession => "No session to end.",
             Warnings => "Warnings (accept each one by name with --accept):",
+            ColRequest => "Request",
+            ColSubscription => "Subscription",
+            ColChange => "Change",
+            ColEffective => "Effective",
+            ColRequestedBy => "Requested by",
+            ColAge => "Age",
+            ColExpires => "Expires",
+            ColWhen => "When",
+            ColEvent => "Event",
+            ColBy => "By",
+            ColReference => "Reference",
+            ColReason => "Reason",
+            ThePortal => "the portal",
         }
     }
 
@@ -297,6 +354,135 @@ impl CliCatalog for En {
     fn no_windows(&self, within_days: u32) -> String {
         format!("No decrease window is open now or opens within {within_days} days.")
     }
+
+    fn request_status(&self, s: ChangeRequestStatus) -> &'static str {
+        match s {
+            ChangeRequestStatus::AwaitingApproval => "awaiting approval",
+            ChangeRequestStatus::Approved => "approved",
+            ChangeRequestStatus::Rejected => "rejected",
+            ChangeRequestStatus::Cancelled => "cancelled",
+            ChangeRequestStatus::Expired => "expired",
+            ChangeRequestStatus::Failed => "failed",
+        }
+    }
+
+    fn waiting_approval(&self, request_id: &str, elapsed_secs: u64) -> String {
+        format!(
+            "Request {request_id}: awaiting approval ({})",
+            self.duration(elapsed_secs)
+        )
+    }
+
+    fn still_awaiting(&self, request_id: &str, waited_secs: u64) -> String {
+        format!(
+            "Request {request_id} still awaits approval after {}; nothing has changed yet. Check it later with `licencias approvals`.",
+            self.duration(waited_secs)
+        )
+    }
+
+    fn request_ended(&self, cr: &ChangeRequestDto) -> String {
+        let who = cr
+            .decided_by
+            .as_ref()
+            .map_or_else(String::new, |a| format!(" by {}", a.display_name));
+        let why = cr
+            .reason
+            .as_deref()
+            .map_or_else(String::new, |r| format!(": {r}"));
+        let id = &cr.id;
+        match cr.status {
+            ChangeRequestStatus::Expired => {
+                format!("Request {id} expired without a decision: nothing was changed.")
+            }
+            ChangeRequestStatus::Failed => format!(
+                "Request {id} could not be applied when approved{who}{why}. Nothing was changed."
+            ),
+            s => format!(
+                "Request {id} was {}{who}{why}. Nothing was changed.",
+                self.request_status(s)
+            ),
+        }
+    }
+
+    fn no_requests(&self) -> String {
+        "No change request awaits approval.".into()
+    }
+
+    fn own_requests_note(&self) -> String {
+        "* your own request: another approver of the tenant must approve it; you may cancel it with `licencias cancel-request ID`.".into()
+    }
+
+    fn own_request(&self, request_id: &str) -> String {
+        format!(
+            "Request {request_id} is yours: another approver of the tenant must decide it. You may cancel it with `licencias cancel-request {request_id}`."
+        )
+    }
+
+    fn not_awaiting(&self, request_id: &str, s: ChangeRequestStatus) -> String {
+        format!(
+            "Request {request_id} is {}: it no longer awaits a decision.",
+            self.request_status(s)
+        )
+    }
+
+    fn request_stale(&self, request_id: &str, from: Quantity, now: Quantity) -> String {
+        format!(
+            "Not sent: the subscription has {now} licences now, not the {from} request {request_id} was made from, so it can no longer be approved. Reject it with `licencias reject {request_id} --reason TEXT` and ask for a new change."
+        )
+    }
+
+    fn request_summary(&self, cr: &ChangeRequestDto, age_secs: u64, expires: &str) -> String {
+        let reference = cr
+            .approval_reference
+            .as_deref()
+            .map_or_else(String::new, |r| format!(", reference {r}"));
+        format!(
+            "Request {} by {} ({}), {} ago{reference}; it expires {expires}.",
+            cr.id,
+            cr.requested_by.display_name,
+            cr.requested_by.username,
+            self.duration(age_secs)
+        )
+    }
+
+    fn request_approved(&self, request_id: &str) -> String {
+        format!("Approved request {request_id}.")
+    }
+
+    fn request_rejected(&self, request_id: &str) -> String {
+        format!("Rejected request {request_id}: nothing changes.")
+    }
+
+    fn request_cancelled(&self, request_id: &str) -> String {
+        format!("Cancelled request {request_id}: nothing changes.")
+    }
+
+    fn bad_reason(&self, max_chars: usize) -> String {
+        format!("--reason must be 1 to {max_chars} characters.")
+    }
+
+    fn history_kind(&self, k: HistoryKind) -> &'static str {
+        match k {
+            HistoryKind::ChangeRequested => "change requested",
+            HistoryKind::ChangeApproved => "change approved",
+            HistoryKind::ChangeRejected => "change rejected",
+            HistoryKind::ChangeCancelled => "request cancelled",
+            HistoryKind::ChangeExpired => "request expired",
+            HistoryKind::ChangeFailed => "request failed",
+            HistoryKind::OperationAccepted => "operation accepted",
+            HistoryKind::OperationSucceeded => "operation succeeded",
+            HistoryKind::OperationFailed => "operation failed",
+            HistoryKind::ChangeScheduled => "change scheduled",
+            HistoryKind::ScheduledChangeCancelled => "scheduled change cancelled",
+            HistoryKind::Renewed => "renewed",
+            HistoryKind::SubscriptionExpired => "subscription expired",
+            HistoryKind::Unknown => "other event",
+        }
+    }
+
+    fn no_history(&self, subscription: &str) -> String {
+        format!("{subscription} has no history yet.")
+    }
 }
 
 impl CliCatalog for Es {
@@ -315,6 +501,19 @@ impl CliCatalog for Es {
             Cancelled => "Cancelado: no se envió nada.",
             NoSession => "No hay sesión que cerrar.",
             Warnings => "Avisos (acepte cada uno por su nombre con --accept):",
+            ColRequest => "Solicitud",
+            ColSubscription => "Suscripción",
+            ColChange => "Cambio",
+            ColEffective => "Vigencia",
+            ColRequestedBy => "Solicitada por",
+            ColAge => "Antigüedad",
+            ColExpires => "Vence",
+            ColWhen => "Cuándo",
+            ColEvent => "Evento",
+            ColBy => "Por",
+            ColReference => "Referencia",
+            ColReason => "Motivo",
+            ThePortal => "el portal",
         }
     }
 
@@ -492,5 +691,134 @@ impl CliCatalog for Es {
         format!(
             "Ninguna ventana de reducción está abierta ni se abre en los próximos {within_days} días."
         )
+    }
+
+    fn request_status(&self, s: ChangeRequestStatus) -> &'static str {
+        match s {
+            ChangeRequestStatus::AwaitingApproval => "pendiente de aprobación",
+            ChangeRequestStatus::Approved => "aprobada",
+            ChangeRequestStatus::Rejected => "rechazada",
+            ChangeRequestStatus::Cancelled => "cancelada",
+            ChangeRequestStatus::Expired => "vencida",
+            ChangeRequestStatus::Failed => "fallida",
+        }
+    }
+
+    fn waiting_approval(&self, request_id: &str, elapsed_secs: u64) -> String {
+        format!(
+            "Solicitud {request_id}: pendiente de aprobación ({})",
+            self.duration(elapsed_secs)
+        )
+    }
+
+    fn still_awaiting(&self, request_id: &str, waited_secs: u64) -> String {
+        format!(
+            "La solicitud {request_id} sigue pendiente de aprobación después de {}; todavía no cambió nada. Consúltela más tarde con `licencias approvals`.",
+            self.duration(waited_secs)
+        )
+    }
+
+    fn request_ended(&self, cr: &ChangeRequestDto) -> String {
+        let who = cr
+            .decided_by
+            .as_ref()
+            .map_or_else(String::new, |a| format!(" por {}", a.display_name));
+        let why = cr
+            .reason
+            .as_deref()
+            .map_or_else(String::new, |r| format!(": {r}"));
+        let id = &cr.id;
+        match cr.status {
+            ChangeRequestStatus::Expired => {
+                format!("La solicitud {id} venció sin una decisión: no se cambió nada.")
+            }
+            ChangeRequestStatus::Failed => format!(
+                "La solicitud {id} no se pudo aplicar al aprobarla{who}{why}. No se cambió nada."
+            ),
+            s => format!(
+                "La solicitud {id} fue {}{who}{why}. No se cambió nada.",
+                self.request_status(s)
+            ),
+        }
+    }
+
+    fn no_requests(&self) -> String {
+        "Ninguna solicitud de cambio está pendiente de aprobación.".into()
+    }
+
+    fn own_requests_note(&self) -> String {
+        "* solicitud propia: otro aprobador del cliente debe aprobarla; puede cancelarla con `licencias cancel-request ID`.".into()
+    }
+
+    fn own_request(&self, request_id: &str) -> String {
+        format!(
+            "La solicitud {request_id} es suya: otro aprobador del cliente debe decidirla. Puede cancelarla con `licencias cancel-request {request_id}`."
+        )
+    }
+
+    fn not_awaiting(&self, request_id: &str, s: ChangeRequestStatus) -> String {
+        format!(
+            "La solicitud {request_id} está {}: ya no espera una decisión.",
+            self.request_status(s)
+        )
+    }
+
+    fn request_stale(&self, request_id: &str, from: Quantity, now: Quantity) -> String {
+        format!(
+            "No se envió: la suscripción tiene ahora {now} licencias, no las {from} de las que partió la solicitud {request_id}, así que ya no se puede aprobar. Rechácela con `licencias reject {request_id} --reason TEXTO` y pida un cambio nuevo."
+        )
+    }
+
+    fn request_summary(&self, cr: &ChangeRequestDto, age_secs: u64, expires: &str) -> String {
+        let reference = cr
+            .approval_reference
+            .as_deref()
+            .map_or_else(String::new, |r| format!(", referencia {r}"));
+        format!(
+            "Solicitud {} de {} ({}), hace {}{reference}; vence el {expires}.",
+            cr.id,
+            cr.requested_by.display_name,
+            cr.requested_by.username,
+            self.duration(age_secs)
+        )
+    }
+
+    fn request_approved(&self, request_id: &str) -> String {
+        format!("Solicitud {request_id} aprobada.")
+    }
+
+    fn request_rejected(&self, request_id: &str) -> String {
+        format!("Solicitud {request_id} rechazada: no cambia nada.")
+    }
+
+    fn request_cancelled(&self, request_id: &str) -> String {
+        format!("Solicitud {request_id} cancelada: no cambia nada.")
+    }
+
+    fn bad_reason(&self, max_chars: usize) -> String {
+        format!("--reason debe tener de 1 a {max_chars} caracteres.")
+    }
+
+    fn history_kind(&self, k: HistoryKind) -> &'static str {
+        match k {
+            HistoryKind::ChangeRequested => "cambio solicitado",
+            HistoryKind::ChangeApproved => "cambio aprobado",
+            HistoryKind::ChangeRejected => "cambio rechazado",
+            HistoryKind::ChangeCancelled => "solicitud cancelada",
+            HistoryKind::ChangeExpired => "solicitud vencida",
+            HistoryKind::ChangeFailed => "solicitud fallida",
+            HistoryKind::OperationAccepted => "operación aceptada",
+            HistoryKind::OperationSucceeded => "operación completada",
+            HistoryKind::OperationFailed => "operación fallida",
+            HistoryKind::ChangeScheduled => "cambio programado",
+            HistoryKind::ScheduledChangeCancelled => "cambio programado cancelado",
+            HistoryKind::Renewed => "renovada",
+            HistoryKind::SubscriptionExpired => "suscripción vencida",
+            HistoryKind::Unknown => "otro evento",
+        }
+    }
+
+    fn no_history(&self, subscription: &str) -> String {
+        format!("{subscription} todavía no tiene historial.")
     }
 }

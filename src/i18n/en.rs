@@ -5,6 +5,7 @@ use chrono_tz::Tz;
 
 use super::{Catalog, Label, Lang, hours_minutes};
 use super::{Failure, LoginReason, ToastMsg, TotalOffer, WizardError};
+use crate::api::ErrorCode;
 use crate::domain::{
     Billing, Effective, EntryError, OperationStatus, Quantity, Refusal, Removable, Sign, Status,
     Term, Warning, WindowStatus,
@@ -527,6 +528,18 @@ impl Catalog for En {
         )
     }
 
+    fn change_sent_for_approval(
+        &self,
+        request_id: &str,
+        expires_at: chrono::DateTime<chrono::Utc>,
+        tz: Tz,
+    ) -> String {
+        format!(
+            "Sent for approval as request {request_id}: nothing changes until a second person approves it (by {}).",
+            self.date_time(expires_at, tz)
+        )
+    }
+
     fn portal_error(&self, e: &PortalError, tz: Tz) -> String {
         match e {
             PortalError::InvalidCredentials => "Wrong username or password.".to_string(),
@@ -561,6 +574,14 @@ impl Catalog for En {
             ),
             PortalError::NotFound => "Not found: it may have been removed, or it belongs to another account.".to_string(),
             PortalError::NoScheduledChange => "There is no scheduled change any more.".to_string(),
+            PortalError::Server { code: Some(code), .. } if code.is_approval() => match code {
+                ErrorCode::Forbidden => "Your role in this tenant does not allow that.",
+                ErrorCode::SelfApprovalForbidden => "You cannot decide your own change request: another approver of the tenant must.",
+                ErrorCode::ApprovalPending => "A change request for this subscription already awaits approval: it must be decided or cancelled first.",
+                ErrorCode::RequestStale => "The subscription changed since the change was requested, so the request can no longer be approved: it is now failed.",
+                _ => "This change request no longer awaits a decision (it was decided, cancelled or expired meanwhile).",
+            }
+            .to_string(),
             PortalError::Server { status, .. } => format!(
                 "The portal answered with an error (HTTP {status}). Try again in a moment."
             ),

@@ -5,6 +5,7 @@ use chrono_tz::Tz;
 
 use super::{Catalog, Label, Lang, hours_minutes};
 use super::{Failure, LoginReason, ToastMsg, TotalOffer, WizardError};
+use crate::api::ErrorCode;
 use crate::domain::{
     Billing, Effective, EntryError, OperationStatus, Quantity, Refusal, Removable, Sign, Status,
     Term, Warning, WindowStatus,
@@ -533,6 +534,18 @@ impl Catalog for Es {
         )
     }
 
+    fn change_sent_for_approval(
+        &self,
+        request_id: &str,
+        expires_at: chrono::DateTime<chrono::Utc>,
+        tz: Tz,
+    ) -> String {
+        format!(
+            "Enviado para aprobación como solicitud {request_id}: nada cambia hasta que otra persona la apruebe (antes del {}).",
+            self.date_time(expires_at, tz)
+        )
+    }
+
     fn portal_error(&self, e: &PortalError, tz: Tz) -> String {
         match e {
             PortalError::InvalidCredentials => "Usuario o contraseña incorrectos.".to_string(),
@@ -567,6 +580,14 @@ impl Catalog for Es {
             ),
             PortalError::NotFound => "No se encontró: puede que se haya eliminado o que sea de otra cuenta.".to_string(),
             PortalError::NoScheduledChange => "Ya no hay ningún cambio programado.".to_string(),
+            PortalError::Server { code: Some(code), .. } if code.is_approval() => match code {
+                ErrorCode::Forbidden => "Su rol en este cliente no permite hacer eso.",
+                ErrorCode::SelfApprovalForbidden => "No puede decidir su propia solicitud de cambio: debe hacerlo otro aprobador del cliente.",
+                ErrorCode::ApprovalPending => "Ya hay una solicitud de cambio pendiente de aprobación para esta suscripción: primero debe decidirse o cancelarse.",
+                ErrorCode::RequestStale => "La suscripción cambió desde que se pidió el cambio, así que la solicitud ya no se puede aprobar: ahora figura como fallida.",
+                _ => "Esta solicitud de cambio ya no espera una decisión (se decidió, se canceló o venció entretanto).",
+            }
+            .to_string(),
             PortalError::Server { status, .. } => format!(
                 "El portal respondió con un error (HTTP {status}). Vuelva a intentarlo en un momento."
             ),

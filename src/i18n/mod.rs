@@ -344,6 +344,13 @@ pub trait Catalog: Sync {
     fn change_applied(&self, quantity: Quantity) -> String;
     /// Result of a change at renewal.
     fn change_scheduled(&self, quantity: Quantity, date: NaiveDate) -> String;
+    /// Result of a change a second person must approve.
+    fn change_sent_for_approval(
+        &self,
+        request_id: &str,
+        expires_at: DateTime<Utc>,
+        tz: Tz,
+    ) -> String;
 
     /// A failed portal call, in words (refusals with their dates).
     fn portal_error(&self, e: &crate::portal::PortalError, tz: Tz) -> String;

@@ -15,6 +15,7 @@
 //! Tokens are held only in memory, as [`SecretString`]; nothing here logs a
 //! token, a password or a code (request bodies are never logged).
 
+mod approvals;
 mod error;
 mod kept;
 mod track;
@@ -105,6 +106,19 @@ pub enum ChangeOutcome {
     Accepted(api::OperationDto),
     /// 200: a change scheduled for the renewal date.
     Scheduled(api::ScheduledChangeDto),
+    /// 202 in a `second_person` tenant: nothing applied yet, the change
+    /// request awaits a second person's approval.
+    AwaitingApproval(Box<api::ChangeRequestDto>),
+}
+
+/// A 202 to a change: an operation (applied) or a change request (awaiting
+/// approval), told apart by which member the body has.
+#[derive(serde::Deserialize)]
+struct Change202 {
+    #[serde(default)]
+    operation: Option<api::OperationDto>,
+    #[serde(default)]
+    change_request: Option<api::ChangeRequestDto>,
 }
 
 struct Tokens {
@@ -549,8 +563,14 @@ impl PortalClient {
         // with the same key, and the portal replays its first answer.
         self.send(&req, |answer| {
             if answer.status == StatusCode::ACCEPTED {
-                let accepted: api::ChangeAccepted = decode(&answer.body)?;
-                Ok(ChangeOutcome::Accepted(accepted.operation))
+                let accepted: Change202 = decode(&answer.body)?;
+                match (accepted.operation, accepted.change_request) {
+                    (Some(op), _) => Ok(ChangeOutcome::Accepted(op)),
+                    (None, Some(cr)) => Ok(ChangeOutcome::AwaitingApproval(Box::new(cr))),
+                    (None, None) => Err(PortalError::Decode(
+                        "a 202 without an operation or a change request".into(),
+                    )),
+                }
             } else {
                 let scheduled: api::ChangeScheduled = decode(&answer.body)?;
                 Ok(ChangeOutcome::Scheduled(scheduled.scheduled_change))

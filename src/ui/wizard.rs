@@ -71,6 +71,9 @@ pub fn render(
             let text = match outcome {
                 DoneOutcome::Applied(op) => t.change_applied(op.target_quantity),
                 DoneOutcome::Scheduled(sc) => t.change_scheduled(sc.quantity, sc.effective_date),
+                DoneOutcome::SentForApproval(cr) => {
+                    t.change_sent_for_approval(&cr.id, cr.expires_at, model.policy.time_zone)
+                }
             };
             lines.push(Line::styled(text, theme.ok()));
         }

@@ -14,7 +14,11 @@ use serde_json::Value;
 #[path = "../server_support/mod.rs"]
 mod server_support;
 
-pub use server_support::{BOB_SECRET, INSIDE, OUTSIDE, at, code_now, tenants_json};
+// Each test crate uses a part of these.
+#[allow(unused_imports)]
+pub use server_support::{
+    ANNA, BOB_SECRET, INSIDE, OUTSIDE, RITA, approval_tenants_json, at, code_now, tenants_json,
+};
 
 /// One command's result.
 #[derive(Debug)]

@@ -71,6 +71,56 @@ pub fn tenants_json() -> String {
     .to_string()
 }
 
+pub const RITA: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+pub const ANNA: &str = "MFRGGZDFMZTWQ2LKMFRGGZDFMZTWQ2LK";
+pub const MAX: &str = "ONSWG4TFOQONSWG4TFOQONSWG4TFOQAA";
+pub const UMA: &str = "NBSWY3DPNBSWY3DPNBSWY3DPNBSWY3DP";
+
+/// `acme` (attest, from the shared fixture) plus `initech` (second_person:
+/// rita requester, anna approver, max both) and `umbrella` (second_person: uma).
+pub fn approval_tenants_json() -> String {
+    let mut all: Value = serde_json::from_str(&tenants_json()).unwrap();
+    let sub = |id: &str, q: u32, extra: Value| {
+        let mut s = json!({
+            "id": id, "name": format!("Plan {id}"), "quantity": q, "min": 1, "max": 300,
+            "term": "P1M", "billing": "monthly", "term_start": "2026-11-20",
+            "anchor_day": 20, "auto_renew": true, "status": "active"
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            s[k] = v.clone();
+        }
+        s
+    };
+    let user = |name: &str, secret: &str, roles: Value| {
+        json!({"username": name, "display_name": format!("{name} (display)"),
+               "password_hash": cheap_hash(&format!("{name}-pw")), "totp_secret": secret,
+               "roles": roles})
+    };
+    let list = all["tenants"].as_array_mut().unwrap();
+    list.push(json!({
+        "id": "initech", "name": "Initech", "approval": "second_person",
+        "users": [
+            user("rita", RITA, json!(["requester"])),
+            user("anna", ANNA, json!(["approver"])),
+            user("max", MAX, json!(["requester", "approver"]))
+        ],
+        "services": [{"id": "m365", "name": "Microsoft 365", "subscriptions": [
+            sub("ini-a", 10, json!({"assigned": 9})),
+            sub("ini-b", 20, json!({})),
+            sub("ini-c", 30, json!({})),
+            sub("ini-sched", 12, json!({"scheduled_change": {"quantity": 8}}))
+        ]}]
+    }));
+    list.push(json!({
+        "id": "umbrella", "name": "Umbrella", "approval": "second_person",
+        "users": [user("uma", UMA, json!(["requester", "approver"]))],
+        "services": [{"id": "m365", "name": "Microsoft 365", "subscriptions": [
+            sub("umb-a", 5, json!({}))
+        ]}]
+    }));
+    all.to_string()
+}
+
 pub fn at(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
 }

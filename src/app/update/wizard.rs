@@ -205,6 +205,7 @@ pub(super) fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
         approval_reference,
         idempotency_key: key.clone(),
         operation_id: None,
+        change_request_id: None,
         status: AuditStatus::Submitted,
         detail: None,
         expected_version: Some(expected_version),
@@ -337,6 +338,12 @@ pub(super) fn on_change_submitted(
                     date: sc.effective_date,
                 },
             );
+        }
+        Ok(ChangeOutcome::AwaitingApproval(cr)) => {
+            w.step = WizardStep::Done {
+                plan: review.plan,
+                outcome: DoneOutcome::SentForApproval(cr),
+            };
         }
         Err(Failure::Portal(PortalError::VersionConflict(fresh))) => {
             let previous_quantity = w.sub.quantity;
