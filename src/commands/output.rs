@@ -50,6 +50,34 @@ fn cut(s: &str, width: usize) -> String {
 }
 
 impl Table {
+    /// Narrow the columns until the table fits `max`, one cell at a time
+    /// from the widest of the flexible column and the columns of words
+    /// (left-aligned, some cell with a space; the flexible one first on a
+    /// tie), never below [`MIN_COLUMN`]. Numbers and identifiers (a single word per cell) are
+    /// never cut: a table that still does not fit wraps in the terminal.
+    fn fit(&self, widths: &mut [usize], max: usize) {
+        let columns = widths.len();
+        let words: Vec<bool> = (0..columns)
+            .map(|i| {
+                self.align.get(i).copied().unwrap_or(Align::Left) == Align::Left
+                    && self
+                        .rows
+                        .iter()
+                        .any(|r| r.get(i).is_some_and(|c| c.trim().contains(' ')))
+            })
+            .collect();
+        let total = |w: &[usize]| w.iter().sum::<usize>() + 2 * columns.saturating_sub(1);
+        while total(widths) > max {
+            let pick = (0..columns)
+                .filter(|&i| (i == self.flexible || words[i]) && widths[i] > MIN_COLUMN)
+                .max_by_key(|&i| (widths[i], i == self.flexible, std::cmp::Reverse(i)));
+            match pick {
+                Some(i) => widths[i] -= 1,
+                None => break,
+            }
+        }
+    }
+
     /// The table as lines, `max_width` wide at most when given.
     pub fn render(&self, max_width: Option<usize>) -> String {
         let columns = self.headers.len();
@@ -60,12 +88,7 @@ impl Table {
             }
         }
         if let Some(max) = max_width {
-            let total: usize = widths.iter().sum::<usize>() + 2 * columns.saturating_sub(1);
-            if total > max && self.flexible < columns {
-                let over = total - max;
-                let w = &mut widths[self.flexible];
-                *w = w.saturating_sub(over).max(MIN_COLUMN.min(*w));
-            }
+            self.fit(&mut widths, max);
         }
         let mut out = String::new();
         let mut line = |cells: &[String]| {
@@ -226,6 +249,48 @@ fn read_hidden_line() -> std::io::Result<Zeroizing<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wide_table_fits_the_terminal_cutting_words_not_ids_or_numbers() {
+        let t = Table {
+            headers: vec![
+                "Service".into(),
+                "Subscription".into(),
+                "Id".into(),
+                "Qty".into(),
+                "Window".into(),
+            ],
+            align: vec![
+                Align::Left,
+                Align::Left,
+                Align::Left,
+                Align::Right,
+                Align::Left,
+            ],
+            rows: vec![vec![
+                "Microsoft 365 Apps".into(),
+                "Microsoft 365 Business Premium #1000".into(),
+                "sub-gen-01000".into(),
+                "298".into(),
+                "closes in 4 days".into(),
+            ]],
+            flexible: 1,
+        };
+        let text = t.render(Some(60));
+        for line in text.lines() {
+            assert!(width_of(line) <= 60, "{line:?} is {} wide", width_of(line));
+        }
+        assert!(
+            text.contains("sub-gen-01000") && text.contains("298"),
+            "{text}"
+        );
+        // Too narrow for what must stay whole: ids and numbers are kept.
+        let text = t.render(Some(20));
+        assert!(
+            text.contains("sub-gen-01000") && text.contains("298"),
+            "{text}"
+        );
+    }
 
     fn table() -> Table {
         Table {
