@@ -7,7 +7,10 @@
 //! nothing on screen moves; ids that would differ per run are filtered.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use licencias::api::{OperationDto, ScheduledChangeDto, ServiceDto, SubscriptionDto, UserInfo};
+use licencias::api::{
+    Actor, EffectiveDto, HistoryEvent, HistoryKind, OperationDto, ScheduledChangeDto, ServiceDto,
+    SubscriptionDto, UserInfo,
+};
 use licencias::app::{
     ChangeOutcome, DemoInfo, Effect, EnrolAnswer, Key, KeyCode, LoginAnswer, Model, ModelInit, Msg,
     Prefs, RequestId, SessionInfo, StoreKind, update,
@@ -213,6 +216,23 @@ impl Driver {
             id,
             subscription_id: sub_id.to_string(),
             result: Ok(detail(sub_id)),
+        });
+    }
+
+    /// Answer the latest history load of `sub_id` with `events`.
+    fn answer_history(&mut self, sub_id: &str, events: Vec<HistoryEvent>) {
+        let id = self.find(|e| match e {
+            Effect::LoadHistory {
+                id,
+                subscription_id,
+                ..
+            } if subscription_id == sub_id => Some(*id),
+            _ => None,
+        });
+        self.send(Msg::HistoryLoaded {
+            id,
+            subscription_id: sub_id.to_string(),
+            result: Ok(events),
         });
     }
 
@@ -606,6 +626,150 @@ fn detail_screen() {
     snap!("detail_pending_es_120x40", d.snap(120, 40));
 }
 
+// ------------------------------------------------------------------ history
+
+fn actor(username: &str, display_name: &str) -> Option<Actor> {
+    Some(Actor {
+        username: username.into(),
+        display_name: display_name.into(),
+    })
+}
+
+/// A story of two requests, newest first: one approved and provisioned,
+/// one rejected with its reason, and a change at renewal before them.
+fn story() -> Vec<HistoryEvent> {
+    let admin = || actor("fabrikam-admin", "Fabrikam Admin");
+    let approver = || actor("fabrikam-approver", "Fabrikam Approver");
+    let ev = |at_: &str, kind, who: Option<Actor>, from: u32, to: u32| {
+        let mut e = HistoryEvent::new(at(at_), kind, who);
+        e.from = Some(from);
+        e.to = Some(to);
+        e
+    };
+    let mut out = Vec::new();
+    out.push(ev(
+        "2026-11-27T14:31:00Z",
+        HistoryKind::OperationSucceeded,
+        None,
+        8,
+        12,
+    ));
+    let mut e = ev(
+        "2026-11-27T14:30:00Z",
+        HistoryKind::OperationAccepted,
+        None,
+        8,
+        12,
+    );
+    e.operation_id = Some("op-41".into());
+    out.push(e);
+    let mut e = ev(
+        "2026-11-27T14:30:00Z",
+        HistoryKind::ChangeApproved,
+        approver(),
+        8,
+        12,
+    );
+    e.effective = Some(EffectiveDto::Now);
+    e.approval_reference = Some("CAB-7".into());
+    e.change_request_id = Some("cr-2".into());
+    out.push(e);
+    let mut e = ev(
+        "2026-11-27T13:05:00Z",
+        HistoryKind::ChangeRequested,
+        admin(),
+        8,
+        12,
+    );
+    e.effective = Some(EffectiveDto::Now);
+    e.approval_reference = Some("CAB-7".into());
+    e.change_request_id = Some("cr-2".into());
+    out.push(e);
+    let mut e = ev(
+        "2026-11-26T16:00:00Z",
+        HistoryKind::ChangeRejected,
+        approver(),
+        8,
+        40,
+    );
+    e.change_request_id = Some("cr-1".into());
+    e.reason = Some("Not in this quarter's budget; ask again in January.".into());
+    out.push(e);
+    let mut e = ev(
+        "2026-11-26T15:10:00Z",
+        HistoryKind::ChangeRequested,
+        admin(),
+        8,
+        40,
+    );
+    e.effective = Some(EffectiveDto::Now);
+    e.change_request_id = Some("cr-1".into());
+    out.push(e);
+    let mut e = ev(
+        "2026-11-21T15:00:00Z",
+        HistoryKind::ChangeScheduled,
+        actor("demo", "Demo Admin"),
+        8,
+        6,
+    );
+    e.effective = Some(EffectiveDto::Renewal);
+    e.effective_date = Some(d("2026-12-20"));
+    out.push(e);
+    out.push(ev("2026-11-20T15:00:00Z", HistoryKind::Renewed, None, 8, 8));
+    out
+}
+
+#[test]
+fn history_in_the_detail_and_on_its_own_screen() {
+    for (lang, tag) in [(Lang::En, "en"), (Lang::Es, "es")] {
+        let mut d = Driver::new(lang, false, true, false);
+        d.signed_in();
+        d.open("sub-bs");
+        d.answer_history("sub-bs", story()[..5].to_vec());
+        // at 80x24 the last events fit under the fields, never over them
+        let s = d.snap(80, 24);
+        assert!(s.contains("sub-bs") && s.contains("12"), "{s}");
+        snap!(format!("detail_history_{tag}_80x24"), s);
+        let s = d.snap(120, 40);
+        assert!(s.contains("Fabrikam Admin: "), "all five at 120x40: {s}");
+        snap!(format!("detail_history_{tag}_120x40"), s);
+        d.key(Key::ch('h'));
+        // the five events already read show while the rest loads
+        let s = d.snap(80, 24);
+        assert!(s.contains("Fabrikam Admin: "), "{s}");
+        assert!(!s.contains("Demo Admin"), "{s}");
+        d.answer_history("sub-bs", story());
+        let s = d.snap(80, 24);
+        assert!(s.contains("CAB-7") && s.contains("cr-1"), "{s}");
+        snap!(format!("history_{tag}_80x24"), s);
+        snap!(format!("history_{tag}_120x40"), d.snap(120, 40));
+        d.key(Key::ch('?'));
+        snap!(format!("history_help_{tag}_80x24"), d.snap(80, 24));
+    }
+    // scrolled to the oldest events
+    let mut d = Driver::new(Lang::En, false, true, false);
+    d.signed_in();
+    d.open("sub-bs");
+    d.key(Key::ch('h'));
+    d.answer_history("sub-bs", story());
+    // a short terminal: five events a page, the last page from the fourth
+    d.resize(80, 16);
+    d.code(KeyCode::End);
+    let s = d.draw(80, 16);
+    assert!(!s.contains("provisioned") && s.contains("renewed"), "{s}");
+    snap!("history_scrolled_en_80x16", s);
+    d.key(Key::ch('k'));
+    assert!(d.draw(80, 16).contains("approved 8 -> 12"));
+    // nothing yet
+    let mut d = Driver::new(Lang::Es, false, true, false);
+    d.signed_in();
+    d.open("sub-bs");
+    d.key(Key::ch('h'));
+    d.answer_history("sub-bs", Vec::new());
+    let s = d.snap(80, 24);
+    assert!(s.contains("Todavía no hay cambios registrados."), "{s}");
+}
+
 // ------------------------------------------------------------------ wizard
 
 #[test]
@@ -782,6 +946,13 @@ fn every_screen(lang: Lang, ascii: bool, color: bool) -> Vec<(&'static str, Driv
     d.signed_in();
     d.open("sub-e3");
     out.push(("detail", d));
+    let mut d = Driver::new(lang, ascii, color, false);
+    d.signed_in();
+    d.open("sub-bs");
+    d.answer_history("sub-bs", story()[..5].to_vec());
+    d.key(Key::ch('h'));
+    d.answer_history("sub-bs", story());
+    out.push(("history", d));
     let mut d = Driver::new(lang, ascii, color, false);
     d.signed_in();
     d.open("sub-bb");

@@ -50,6 +50,8 @@ pub enum Action {
     StartChange,
     /// `x`: cancel the scheduled change (asks first).
     CancelScheduled,
+    /// `h`: the subscription's full history.
+    OpenHistory,
     /// `y` / Enter in a confirmation.
     Yes,
     /// `n` / Esc in a confirmation.
@@ -83,6 +85,8 @@ pub enum Context {
     ServicesFilter,
     Detail,
     DetailConfirmCancel,
+    /// A subscription's full history.
+    History,
     WizardWhen,
     /// The quantity step with no offer under the field.
     WizardTotal,
@@ -228,6 +232,29 @@ const DETAIL: &[Binding] = &[
         Label::KeyCancelScheduled,
         true,
     ),
+    b(Key::ch('h'), Action::OpenHistory, Label::KeyHistory, true),
+    b(Key::ch('r'), Action::Refresh, Label::KeyRefresh, true),
+    HELP,
+    F1,
+    b(Key::ch('q'), Action::Back, Label::KeyBack, true),
+    b(k(KeyCode::Esc), Action::Back, Label::KeyBack, false),
+    CTRL_C,
+];
+
+const HISTORY: &[Binding] = &[
+    b(Key::ch('j'), Action::Down, Label::KeyDown, false),
+    b(k(KeyCode::Down), Action::Down, Label::KeyDown, false),
+    b(Key::ch('k'), Action::Up, Label::KeyUp, false),
+    b(k(KeyCode::Up), Action::Up, Label::KeyUp, false),
+    b(
+        k(KeyCode::PageDown),
+        Action::PageDown,
+        Label::KeyPageDown,
+        true,
+    ),
+    b(k(KeyCode::PageUp), Action::PageUp, Label::KeyPageUp, false),
+    b(k(KeyCode::Home), Action::Top, Label::KeyTop, false),
+    b(k(KeyCode::End), Action::Bottom, Label::KeyBottom, false),
     b(Key::ch('r'), Action::Refresh, Label::KeyRefresh, true),
     HELP,
     F1,
@@ -378,6 +405,7 @@ pub fn bindings(ctx: Context) -> &'static [Binding] {
         Context::ServicesFilter => SERVICES_FILTER,
         Context::Detail => DETAIL,
         Context::DetailConfirmCancel => DETAIL_CONFIRM_CANCEL,
+        Context::History => HISTORY,
         Context::WizardWhen => WIZARD_WHEN,
         Context::WizardTotal => WIZARD_TOTAL,
         Context::WizardTotalUseTotal => WIZARD_TOTAL_USE_TOTAL,
@@ -429,7 +457,7 @@ pub fn help_rows(ctx: Context) -> Vec<(Vec<Key>, Label)> {
 mod tests {
     use super::*;
 
-    const ALL: [Context; 17] = [
+    const ALL: [Context; 18] = [
         Context::Login,
         Context::MfaEnrol,
         Context::MfaVerify,
@@ -438,6 +466,7 @@ mod tests {
         Context::ServicesFilter,
         Context::Detail,
         Context::DetailConfirmCancel,
+        Context::History,
         Context::WizardWhen,
         Context::WizardTotal,
         Context::WizardTotalUseTotal,
@@ -495,6 +524,11 @@ mod tests {
         let d = Context::Detail;
         assert_eq!(resolve(d, &Key::ch('c')), Some(StartChange));
         assert_eq!(resolve(d, &Key::ch('x')), Some(CancelScheduled));
+        assert_eq!(resolve(d, &Key::ch('h')), Some(OpenHistory));
+        let h = Context::History;
+        assert_eq!(resolve(h, &Key::ch('j')), Some(Down));
+        assert_eq!(resolve(h, &Key::plain(KeyCode::PageUp)), Some(PageUp));
+        assert_eq!(resolve(h, &Key::plain(KeyCode::Esc)), Some(Back));
         assert_eq!(resolve(d, &Key::ch('q')), Some(Back));
         assert_eq!(resolve(d, &Key::plain(KeyCode::Esc)), Some(Back));
         assert_eq!(

@@ -10,7 +10,10 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use secrecy::SecretString;
 
-use crate::api::{OperationDto, ScheduledChangeDto, SubscriptionDto, SubscriptionSummary};
+use crate::api::{
+    HistoryEvent, MeResponse, OperationDto, ScheduledChangeDto, SubscriptionDto,
+    SubscriptionSummary,
+};
 use crate::domain::{
     ChangePlan, Effective, OperationStatus, Policy, Quantity, Refusal, WindowStatus,
 };
@@ -255,6 +258,34 @@ pub enum Screen {
     Services,
     Detail(DetailState),
     Wizard(Box<Wizard>),
+    /// A subscription's full history (`h` from the detail).
+    History(HistoryState),
+}
+
+/// Events of a subscription's history shown in its detail.
+pub const DETAIL_HISTORY_EVENTS: usize = 5;
+
+/// The full history of a subscription, newest first.
+#[derive(Debug)]
+pub struct HistoryState {
+    pub subscription_id: String,
+    /// The subscription's name, for the title.
+    pub name: String,
+    /// Index of the first event shown (scrolling).
+    pub offset: usize,
+}
+
+/// A subscription's history as last loaded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HistoryCache {
+    /// Newest first; `None` until the first answer.
+    pub events: Option<Vec<HistoryEvent>>,
+    /// The whole history (not only the last few events).
+    pub full: bool,
+    /// Load in flight.
+    pub request: Option<RequestId>,
+    /// Why the last load failed.
+    pub error: Option<Failure>,
 }
 
 /// Subscription detail ("Administrar suscripción").
@@ -671,6 +702,9 @@ pub enum RequestKind {
     Change(String),
     CancelScheduled(String),
     Logout,
+    /// `GET /me` after signing in.
+    Me,
+    History(String),
 }
 
 // ---------------------------------------------------------------- model
@@ -694,6 +728,11 @@ pub struct Model {
     pub services: ServicesState,
     /// Subscriptions loaded in detail, by id.
     pub subscriptions: HashMap<String, CachedSubscription>,
+    /// Who is signed in, their roles and the tenant's approval mode
+    /// (`GET /me`); `None` until it answers.
+    pub me: Option<MeResponse>,
+    /// Subscription histories, by subscription id.
+    pub histories: HashMap<String, HistoryCache>,
     /// Tracked immediate changes (newest last).
     pub operations: Vec<OperationTracker>,
     pub toasts: Vec<Toast>,
@@ -750,6 +789,8 @@ impl Model {
             stack: vec![Screen::Services],
             services: ServicesState::default(),
             subscriptions: HashMap::new(),
+            me: None,
+            histories: HashMap::new(),
             operations: Vec::new(),
             toasts: Vec::new(),
             help: false,
@@ -785,6 +826,11 @@ impl Model {
     /// A subscription from the cache.
     pub fn subscription(&self, id: &str) -> Option<&SubscriptionDto> {
         self.subscriptions.get(id).map(|c| &c.dto)
+    }
+
+    /// A subscription's history, as last loaded.
+    pub fn history(&self, subscription_id: &str) -> Option<&HistoryCache> {
+        self.histories.get(subscription_id)
     }
 
     /// The tracker of an operation.
@@ -881,6 +927,7 @@ impl Model {
             Screen::Services => Context::Services,
             Screen::Detail(d) if d.confirm_cancel => Context::DetailConfirmCancel,
             Screen::Detail(_) => Context::Detail,
+            Screen::History(_) => Context::History,
             Screen::Wizard(w) => match &w.step {
                 WizardStep::When => Context::WizardWhen,
                 WizardStep::Total { .. } => match w.offer() {

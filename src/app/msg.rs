@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 use crate::api::{
-    ChangeRequest, ChangeRequestDto, MfaStep, OperationDto, ScheduledChangeDto, ServiceDto,
-    SubscriptionDto, UserInfo,
+    ChangeRequest, ChangeRequestDto, HistoryEvent, MeResponse, MfaStep, OperationDto,
+    ScheduledChangeDto, ServiceDto, SubscriptionDto, UserInfo,
 };
 use crate::domain::Policy;
 
@@ -119,6 +119,17 @@ pub enum Msg {
         subscription_id: String,
         result: Result<SubscriptionDto, Failure>,
     },
+    /// `GET /me` answered.
+    MeLoaded {
+        id: RequestId,
+        result: Result<MeResponse, Failure>,
+    },
+    /// A subscription's history (newest first).
+    HistoryLoaded {
+        id: RequestId,
+        subscription_id: String,
+        result: Result<Vec<HistoryEvent>, Failure>,
+    },
     /// Answer to a confirmed change (the audit line is already written).
     ChangeSubmitted {
         id: RequestId,
@@ -189,6 +200,17 @@ pub enum Effect {
     LoadSubscription {
         id: RequestId,
         subscription_id: String,
+    },
+    /// `GET /me`: the user's roles and the tenant's approval mode.
+    LoadMe {
+        id: RequestId,
+    },
+    /// A subscription's history, newest first: the last `limit` events, or
+    /// all of them.
+    LoadHistory {
+        id: RequestId,
+        subscription_id: String,
+        limit: Option<usize>,
     },
     /// Send a change the user saw in Review and confirmed. The runner appends
     /// `audit` (status `submitted`) before sending, and the outcome line

@@ -287,6 +287,8 @@ async fn perform(sh: Arc<Shared>, effect: Effect) {
         Effect::LoadPolicy { .. }
         | Effect::LoadServices { .. }
         | Effect::LoadSubscription { .. }
+        | Effect::LoadMe { .. }
+        | Effect::LoadHistory { .. }
         | Effect::SubmitChange { .. }
         | Effect::CancelScheduledChange { .. }
         | Effect::AppendAudit(_) => perform_data(&sh, effect).await,
@@ -419,6 +421,25 @@ async fn perform_data(sh: &Arc<Shared>, effect: Effect) {
                 .await
                 .map_err(Failure::from);
             sh.send(Msg::SubscriptionLoaded {
+                id,
+                subscription_id,
+                result,
+            });
+        }
+        Effect::LoadMe { id } => {
+            let result = c.me().await.map_err(Failure::from);
+            sh.send(Msg::MeLoaded { id, result });
+        }
+        Effect::LoadHistory {
+            id,
+            subscription_id,
+            limit,
+        } => {
+            let result = c
+                .history(&subscription_id, limit)
+                .await
+                .map_err(Failure::from);
+            sh.send(Msg::HistoryLoaded {
                 id,
                 subscription_id,
                 result,

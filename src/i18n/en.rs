@@ -31,6 +31,16 @@ fn licences(n: Quantity) -> String {
     plural(u64::from(n), "licence", "licences")
 }
 
+/// `50 -> 55` (or the one end known) for a history line.
+fn change_of(e: &crate::api::HistoryEvent) -> String {
+    match (e.from, e.to) {
+        (Some(f), Some(t)) => super::change_preview(f, t),
+        (None, Some(t)) => format!("-> {t}"),
+        (Some(f), None) => format!("{f} ->"),
+        (None, None) => String::new(),
+    }
+}
+
 impl Catalog for En {
     fn lang(&self) -> Lang {
         Lang::En
@@ -128,6 +138,14 @@ impl Catalog for En {
             FieldScheduled => "Scheduled change",
             FieldPending => "Change in progress",
             CancelScheduledHint => "cancel the scheduled change",
+            HistoryTitle => "History",
+            RecentChanges => "Recent changes",
+            NoHistory => "No changes recorded yet.",
+            FullHistoryHint => "full history",
+            ThePortal => "the portal",
+            HistoryReference => "reference",
+            HistoryRequest => "request",
+            HistoryReason => "reason",
             CancelScheduledQuestion => {
                 "Cancel the scheduled change? The quantity will then stay as it is at renewal."
             }
@@ -199,6 +217,7 @@ impl Catalog for En {
             KeyNo => "no",
             KeyChoose => "choose",
             KeyDismiss => "close help",
+            KeyHistory => "history",
         }
     }
 
@@ -524,6 +543,38 @@ impl Catalog for En {
             licences(quantity),
             self.date(date)
         )
+    }
+
+    fn history_event(&self, e: &crate::api::HistoryEvent) -> String {
+        use crate::api::HistoryKind::*;
+        let change = change_of(e);
+        let when = match (e.effective, e.effective_date) {
+            (Some(crate::api::EffectiveDto::Renewal), Some(d)) => {
+                format!(", at renewal on {}", self.date(d))
+            }
+            (Some(crate::api::EffectiveDto::Renewal), None) => ", at renewal".to_string(),
+            (Some(crate::api::EffectiveDto::Now), _) => ", now".to_string(),
+            (None, _) => String::new(),
+        };
+        match e.kind {
+            ChangeRequested => format!("requested {change}{when}"),
+            ChangeApproved => format!("approved {change}{when}"),
+            ChangeRejected => format!("rejected {change}"),
+            ChangeCancelled => format!("cancelled the request {change}"),
+            ChangeExpired => format!("request {change} expired unapproved"),
+            ChangeFailed => format!("approved request {change} failed"),
+            OperationAccepted => format!("provisioning {change} started"),
+            OperationSucceeded => match e.to {
+                Some(n) => format!("provisioned: now {}", licences(n)),
+                None => "provisioned".to_string(),
+            },
+            OperationFailed => format!("provisioning {change} failed"),
+            ChangeScheduled => format!("scheduled {change}{when}"),
+            ScheduledChangeCancelled => format!("cancelled the scheduled change {change}"),
+            Renewed => format!("renewed {change}"),
+            SubscriptionExpired => "subscription expired".to_string(),
+            Unknown => "other event".to_string(),
+        }
     }
 
     fn change_sent_for_approval(

@@ -31,6 +31,16 @@ fn licences(n: Quantity) -> String {
     plural(u64::from(n), "licencia", "licencias")
 }
 
+/// `50 -> 55` (or the one end known) for a history line.
+fn change_of(e: &crate::api::HistoryEvent) -> String {
+    match (e.from, e.to) {
+        (Some(f), Some(t)) => super::change_preview(f, t),
+        (None, Some(t)) => format!("-> {t}"),
+        (Some(f), None) => format!("{f} ->"),
+        (None, None) => String::new(),
+    }
+}
+
 impl Catalog for Es {
     fn lang(&self) -> Lang {
         Lang::Es
@@ -130,6 +140,14 @@ impl Catalog for Es {
             FieldScheduled => "Cambio programado",
             FieldPending => "Cambio en curso",
             CancelScheduledHint => "cancelar el cambio programado",
+            HistoryTitle => "Historial",
+            RecentChanges => "Cambios recientes",
+            NoHistory => "Todavía no hay cambios registrados.",
+            FullHistoryHint => "historial completo",
+            ThePortal => "el portal",
+            HistoryReference => "referencia",
+            HistoryRequest => "solicitud",
+            HistoryReason => "motivo",
             CancelScheduledQuestion => {
                 "¿Cancelar el cambio programado? La cantidad quedará como está al renovar."
             }
@@ -201,6 +219,7 @@ impl Catalog for Es {
             KeyNo => "no",
             KeyChoose => "elegir",
             KeyDismiss => "cerrar la ayuda",
+            KeyHistory => "historial",
         }
     }
 
@@ -530,6 +549,38 @@ impl Catalog for Es {
             licences(quantity),
             self.date(date)
         )
+    }
+
+    fn history_event(&self, e: &crate::api::HistoryEvent) -> String {
+        use crate::api::HistoryKind::*;
+        let change = change_of(e);
+        let when = match (e.effective, e.effective_date) {
+            (Some(crate::api::EffectiveDto::Renewal), Some(d)) => {
+                format!(", en la renovación del {}", self.date(d))
+            }
+            (Some(crate::api::EffectiveDto::Renewal), None) => ", en la renovación".to_string(),
+            (Some(crate::api::EffectiveDto::Now), _) => ", ahora".to_string(),
+            (None, _) => String::new(),
+        };
+        match e.kind {
+            ChangeRequested => format!("solicitó {change}{when}"),
+            ChangeApproved => format!("aprobó {change}{when}"),
+            ChangeRejected => format!("rechazó {change}"),
+            ChangeCancelled => format!("canceló la solicitud {change}"),
+            ChangeExpired => format!("la solicitud {change} venció sin aprobar"),
+            ChangeFailed => format!("falló la solicitud aprobada {change}"),
+            OperationAccepted => format!("empezó el aprovisionamiento {change}"),
+            OperationSucceeded => match e.to {
+                Some(n) => format!("aprovisionado: ahora {}", licences(n)),
+                None => "aprovisionado".to_string(),
+            },
+            OperationFailed => format!("falló el aprovisionamiento {change}"),
+            ChangeScheduled => format!("programó {change}{when}"),
+            ScheduledChangeCancelled => format!("canceló el cambio programado {change}"),
+            Renewed => format!("renovada {change}"),
+            SubscriptionExpired => "la suscripción venció".to_string(),
+            Unknown => "otro evento".to_string(),
+        }
     }
 
     fn change_sent_for_approval(

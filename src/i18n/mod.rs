@@ -171,6 +171,22 @@ pub enum Label {
     FieldScheduled,
     FieldPending,
     CancelScheduledHint,
+    /// Title of the full history screen.
+    HistoryTitle,
+    /// The detail's section of the last events.
+    RecentChanges,
+    /// A history with no events.
+    NoHistory,
+    /// Under the detail's last events: the key opens the rest.
+    FullHistoryHint,
+    /// Who did an event the portal did by itself.
+    ThePortal,
+    /// Before an approval reference in the history.
+    HistoryReference,
+    /// Before a change request id in the history.
+    HistoryRequest,
+    /// Before a reason in the history.
+    HistoryReason,
     CancelScheduledQuestion,
     ChangeHint,
     // -- wizard
@@ -240,6 +256,7 @@ pub enum Label {
     KeyNo,
     KeyChoose,
     KeyDismiss,
+    KeyHistory,
 }
 
 /// A catalogue: every text of the interface in one language.
@@ -348,6 +365,9 @@ pub trait Catalog: Sync {
         expires_at: DateTime<Utc>,
         tz: Tz,
     ) -> String;
+
+    /// What a history event did: `requested 50 -> 55, now`.
+    fn history_event(&self, e: &crate::api::HistoryEvent) -> String;
 
     /// A failed portal call, in words (refusals with their dates).
     fn portal_error(&self, e: &crate::portal::PortalError, tz: Tz) -> String;

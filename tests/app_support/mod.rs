@@ -216,8 +216,8 @@ impl App {
         self.last_code = Some(code.clone());
         self.typed(&code);
         self.enter();
-        self.until("signed in with the services listed", |m| {
-            m.session.is_logged_in() && m.services.loaded_at.is_some()
+        self.until("signed in with the services listed and GET /me read", |m| {
+            m.session.is_logged_in() && m.services.loaded_at.is_some() && m.me.is_some()
         })
         .await;
         assert_eq!(self.m.context(), Context::Services);
@@ -265,6 +265,7 @@ impl App {
         self.until("the detail", move |m| {
             matches!(m.screen(), Screen::Detail(d) if d.subscription_id == want && d.request.is_none())
                 && m.subscription(&want).is_some()
+                && m.history(&want).is_some_and(|h| h.request.is_none())
         })
         .await;
         assert_eq!(self.m.context(), Context::Detail);

@@ -127,6 +127,7 @@ pub(super) fn detail_action(model: &mut Model, action: Action, fx: &mut Vec<Effe
                 d.confirm_cancel = true;
             }
         }
+        Action::OpenHistory => open_history(model, &sub_id, fx),
         Action::StartChange => {
             if let Some(sub) = model.subscription(&sub_id).cloned() {
                 model.stack.push(Screen::Wizard(Box::new(Wizard::new(sub))));

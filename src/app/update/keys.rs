@@ -95,6 +95,7 @@ pub(super) fn on_action(model: &mut Model, action: Action, fx: &mut Vec<Effect>)
         Context::Busy | Context::Help => {}
         Context::Services | Context::ServicesFilter => services_action(model, action, fx),
         Context::Detail | Context::DetailConfirmCancel => detail_action(model, action, fx),
+        Context::History => history_action(model, action, fx),
         Context::WizardWhen
         | Context::WizardTotal
         | Context::WizardTotalUseTotal

@@ -7,6 +7,7 @@ use super::msg::*;
 use crate::portal::PortalError;
 
 mod detail;
+mod history;
 mod keys;
 mod operations;
 mod services;
@@ -14,6 +15,7 @@ mod session;
 mod wizard;
 
 use detail::*;
+use history::*;
 use keys::*;
 use operations::*;
 use services::*;
@@ -75,6 +77,12 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             subscription_id,
             result,
         } => on_subscription(model, id, &subscription_id, result, &mut fx),
+        Msg::MeLoaded { id, result } => on_me(model, id, result),
+        Msg::HistoryLoaded {
+            id,
+            subscription_id,
+            result,
+        } => on_history(model, id, &subscription_id, result),
         Msg::ChangeSubmitted { id, result } => on_change_submitted(model, id, result, &mut fx),
         Msg::ScheduledChangeCancelled {
             id,

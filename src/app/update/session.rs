@@ -388,6 +388,7 @@ pub(super) fn logged_in(model: &mut Model, info: SessionInfo, fx: &mut Vec<Effec
         model.stack.push(Screen::Services);
     }
     load_services(model, fx);
+    load_me(model, fx);
     // Reload what the top screen shows; re-arm trackers stopped by the expiry.
     if let Some(Screen::Detail(d)) = model.stack.last() {
         let sub = d.subscription_id.clone();
@@ -418,6 +419,8 @@ pub(super) fn reset_data(model: &mut Model) {
     model.services = ServicesState::default();
     model.subscriptions.clear();
     model.operations.clear();
+    model.me = None;
+    model.histories.clear();
 }
 
 /// The session ended (refresh failed): back to login, keeping the stack.

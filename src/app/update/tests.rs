@@ -126,6 +126,17 @@ impl T {
         let mut fx = Vec::new();
         logged_in(&mut t.m, user(), &mut fx);
         let id = load_services_id(&fx);
+        let me = fx
+            .iter()
+            .find_map(|e| match e {
+                Effect::LoadMe { id } => Some(*id),
+                _ => None,
+            })
+            .expect("GET /me after signing in");
+        t.send(Msg::MeLoaded {
+            id: me,
+            result: Ok(me_attest()),
+        });
         let services = vec![ServiceDto {
             id: "svc-1".into(),
             name: "Microsoft 365".into(),
@@ -176,6 +187,20 @@ impl T {
         assert_eq!(self.review().focus, ReviewFocus::Approval);
         self.ch(' ');
         assert!(self.review().can_confirm());
+    }
+}
+
+/// `GET /me` of alice in an `attest` tenant.
+fn me_attest() -> crate::api::MeResponse {
+    crate::api::MeResponse {
+        username: "alice".into(),
+        display_name: "Alice".into(),
+        roles: crate::api::Role::ALL.to_vec(),
+        tenant: crate::api::TenantInfo {
+            id: "contoso".into(),
+            name: "Contoso".into(),
+            approval: crate::api::ApprovalMode::Attest,
+        },
     }
 }
 
@@ -609,7 +634,7 @@ fn filter_as_you_type_enter_opens_and_escape_clears() {
     // Enter opens the selected match; the filter stays for the way back.
     let fx = t.code(KeyCode::Enter);
     assert!(
-        matches!(&fx[..], [Effect::LoadSubscription { subscription_id, .. }] if subscription_id == "c")
+        matches!(&fx[..], [Effect::LoadSubscription { subscription_id, .. }, Effect::LoadHistory { .. }] if subscription_id == "c")
     );
     assert_eq!(t.m.context(), Context::Detail);
     t.ch('q');
@@ -777,7 +802,10 @@ fn increase_now_review_confirm_track_to_success() {
     );
     // Leaving the wizard reloads the detail.
     let fx = t.code(KeyCode::Enter);
-    assert!(matches!(&fx[..], [Effect::LoadSubscription { .. }]));
+    assert!(matches!(
+        &fx[..],
+        [Effect::LoadSubscription { .. }, Effect::LoadHistory { .. }]
+    ));
     assert_eq!(t.m.context(), Context::Detail);
 }
 
@@ -1117,7 +1145,10 @@ fn cancel_a_scheduled_change_after_confirmation() {
         subscription_id: "s1".into(),
         result: Ok(()),
     });
-    assert!(matches!(&fx[..], [Effect::LoadSubscription { .. }]));
+    assert!(matches!(
+        &fx[..],
+        [Effect::LoadSubscription { .. }, Effect::LoadHistory { .. }]
+    ));
     assert!(
         t.m.toasts
             .iter()
@@ -1351,6 +1382,129 @@ fn a_failed_provisioning_ends_the_wizard_in_failed_with_an_audit_line() {
     assert_eq!(t.m.context(), Context::WizardDone);
     assert_eq!(t.m.services.rows[0].sub.quantity, 10, "nothing changed");
     let fx = t.code(KeyCode::Enter);
-    assert!(matches!(&fx[..], [Effect::LoadSubscription { .. }]));
+    assert!(matches!(
+        &fx[..],
+        [Effect::LoadSubscription { .. }, Effect::LoadHistory { .. }]
+    ));
     assert_eq!(t.m.context(), Context::Detail);
+}
+
+fn history_event(at_: &str, kind: crate::api::HistoryKind, to: u32) -> crate::api::HistoryEvent {
+    let mut e = crate::api::HistoryEvent::new(at(at_), kind, None);
+    e.from = Some(10);
+    e.to = Some(to);
+    e
+}
+
+#[test]
+fn me_is_read_after_sign_in_and_the_history_loads_with_the_detail() {
+    let mut t = T::signed_in(INSIDE, three());
+    assert_eq!(t.m.me, Some(me_attest()));
+    let selected = t.m.services.selected_row().unwrap().sub.id.clone();
+    // opening the detail asks for the last five events
+    let fx = t.code(KeyCode::Enter);
+    let load = |fx: &[Effect]| {
+        fx.iter()
+            .find_map(|e| match e {
+                Effect::LoadHistory {
+                    id,
+                    subscription_id,
+                    limit,
+                } => Some((*id, subscription_id.clone(), *limit)),
+                _ => None,
+            })
+            .expect("history load")
+    };
+    let (id, sid, limit) = load(&fx);
+    assert_eq!((sid.as_str(), limit), (selected.as_str(), Some(5)));
+    let events: Vec<_> = (0..5)
+        .map(|i| history_event(INSIDE, crate::api::HistoryKind::ChangeScheduled, 20 - i))
+        .collect();
+    t.send(Msg::HistoryLoaded {
+        id,
+        subscription_id: sid.clone(),
+        result: Ok(events.clone()),
+    });
+    let cache = t.m.history(&sid).unwrap();
+    assert_eq!(cache.events.as_ref(), Some(&events));
+    assert!(!cache.full, "five of maybe more");
+    // `h`: the full history, loaded whole
+    let fx = t.ch('h');
+    assert_eq!(t.m.context(), Context::History);
+    let (id, _, limit) = load(&fx);
+    assert_eq!(limit, None);
+    let all: Vec<_> = (0..12)
+        .map(|i| history_event(INSIDE, crate::api::HistoryKind::Renewed, 30 - i))
+        .collect();
+    // an answer nobody waits for any more is dropped
+    t.send(Msg::HistoryLoaded {
+        id: RequestId(9_999),
+        subscription_id: sid.clone(),
+        result: Ok(Vec::new()),
+    });
+    assert_eq!(t.m.history(&sid).unwrap().events.as_ref(), Some(&events));
+    t.send(Msg::HistoryLoaded {
+        id,
+        subscription_id: sid.clone(),
+        result: Ok(all.clone()),
+    });
+    assert!(t.m.history(&sid).unwrap().full);
+    let offset = |m: &Model| match m.screen() {
+        Screen::History(h) => h.offset,
+        _ => panic!("not on the history"),
+    };
+    t.ch('j');
+    t.ch('j');
+    assert_eq!(offset(&t.m), 2);
+    t.ch('k');
+    assert_eq!(offset(&t.m), 1);
+    // 80x24: nine events a page, so the last page starts at the fourth
+    t.code(KeyCode::End);
+    assert_eq!(offset(&t.m), 3);
+    t.ch('j');
+    assert_eq!(offset(&t.m), 3, "the oldest stay on a full page");
+    t.code(KeyCode::PageUp);
+    assert_eq!(offset(&t.m), 0);
+    t.code(KeyCode::Home);
+    assert_eq!(offset(&t.m), 0);
+    // `r` reloads; a failure is kept with the events already shown
+    let (id, _, _) = load(&t.ch('r'));
+    t.send(Msg::HistoryLoaded {
+        id,
+        subscription_id: sid.clone(),
+        result: Err(Failure::Portal(PortalError::Timeout)),
+    });
+    let cache = t.m.history(&sid).unwrap();
+    assert_eq!(cache.events.as_ref(), Some(&all));
+    assert_eq!(cache.error, Some(Failure::Portal(PortalError::Timeout)));
+    t.code(KeyCode::Esc);
+    assert_eq!(t.m.context(), Context::Detail);
+}
+
+#[test]
+fn a_portal_without_me_still_works_and_an_expired_session_goes_to_login() {
+    let mut t = T::new(INSIDE);
+    let mut fx = Vec::new();
+    logged_in(&mut t.m, user(), &mut fx);
+    let me = |fx: &[Effect]| {
+        fx.iter()
+            .find_map(|e| match e {
+                Effect::LoadMe { id } => Some(*id),
+                _ => None,
+            })
+            .unwrap()
+    };
+    t.send(Msg::MeLoaded {
+        id: me(&fx),
+        result: Err(Failure::Portal(PortalError::NotFound)),
+    });
+    assert!(t.m.me.is_none());
+    assert!(t.m.session.is_logged_in());
+    let mut fx = Vec::new();
+    logged_in(&mut t.m, user(), &mut fx);
+    t.send(Msg::MeLoaded {
+        id: me(&fx),
+        result: Err(Failure::Portal(PortalError::SessionExpired)),
+    });
+    assert!(!t.m.session.is_logged_in());
 }
