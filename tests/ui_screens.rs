@@ -8,8 +8,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use licencias::api::{
-    Actor, EffectiveDto, HistoryEvent, HistoryKind, OperationDto, ScheduledChangeDto, ServiceDto,
-    SubscriptionDto, UserInfo,
+    Actor, ApprovalMode, ChangeRequestDto, ChangeRequestStatus, EffectiveDto, HistoryEvent,
+    HistoryKind, MeResponse, OperationDto, Role, ScheduledChangeDto, ServiceDto, SubscriptionDto,
+    TenantInfo, UserInfo,
 };
 use licencias::app::{
     ChangeOutcome, DemoInfo, Effect, EnrolAnswer, Key, KeyCode, LoginAnswer, Model, ModelInit, Msg,
@@ -216,6 +217,27 @@ impl Driver {
             id,
             subscription_id: sub_id.to_string(),
             result: Ok(detail(sub_id)),
+        });
+    }
+
+    /// Answer `GET /me`: the demo user in a tenant of `approval` mode.
+    fn me(&mut self, approval: ApprovalMode) {
+        let id = self.find(|e| match e {
+            Effect::LoadMe { id } => Some(*id),
+            _ => None,
+        });
+        self.send(Msg::MeLoaded {
+            id,
+            result: Ok(MeResponse {
+                username: "demo".into(),
+                display_name: "Demo Admin".into(),
+                roles: Role::ALL.to_vec(),
+                tenant: TenantInfo {
+                    id: "contoso".into(),
+                    name: "Contoso".into(),
+                    approval,
+                },
+            }),
         });
     }
 
@@ -814,6 +836,86 @@ fn wizard_total_live_preview_and_refusals() {
     let s = d.snap(120, 40);
     assert!(s.contains("schedule it for Dec 20, 2026"), "{s}");
     snap!("wizard_total_decrease_refused_en_120x40", s);
+}
+
+/// The request the portal answers for 25 -> 30 on `sub-bb`.
+fn request_for_bb(status: ChangeRequestStatus) -> ChangeRequestDto {
+    ChangeRequestDto {
+        id: "cr-7".into(),
+        subscription_id: "sub-bb".into(),
+        subscription_name: "Microsoft 365 Business Basic".into(),
+        from: 25,
+        quantity: 30,
+        effective: EffectiveDto::Now,
+        effective_date: d("2026-11-27"),
+        approval_reference: Some("CAB-7".into()),
+        warnings: Vec::new(),
+        requested_by: Actor {
+            username: "demo".into(),
+            display_name: "Demo Admin".into(),
+        },
+        requested_at: at(NOW),
+        expires_at: at("2026-11-30T15:00:00Z"),
+        status,
+        decided_by: None,
+        decided_at: None,
+        reason: None,
+        operation_id: None,
+    }
+}
+
+#[test]
+fn second_person_review_send_for_approval_and_the_request_tracker() {
+    for (lang, tag) in [(Lang::En, "en"), (Lang::Es, "es")] {
+        let mut d = Driver::new(lang, false, true, false);
+        d.signed_in();
+        d.me(ApprovalMode::SecondPerson);
+        d.open("sub-bb");
+        d.key(Key::ch('c'));
+        d.code(KeyCode::Enter);
+        d.typed("30");
+        d.code(KeyCode::Enter);
+        d.typed("CAB-7");
+        let s = d.snap(80, 24);
+        let (send, second) = match lang {
+            Lang::En => ("Send for approval", "A second person must approve"),
+            Lang::Es => ("Enviar para aprobación", "Otra persona debe aprobar"),
+        };
+        assert!(s.contains(send) && s.contains(second), "{s}");
+        assert!(!s.contains("[ ]"), "no attestation box: {s}");
+        snap!(format!("wizard_review_second_person_{tag}_80x24"), s);
+        d.code(KeyCode::Enter);
+        let id = d.find(|e| match e {
+            Effect::SubmitChange { id, .. } => Some(*id),
+            _ => None,
+        });
+        d.send(Msg::ChangeSubmitted {
+            id,
+            result: Ok(ChangeOutcome::AwaitingApproval(Box::new(request_for_bb(
+                ChangeRequestStatus::AwaitingApproval,
+            )))),
+        });
+        let s = d.snap(80, 24);
+        assert!(s.contains("cr-7"), "{s}");
+        snap!(format!("wizard_awaiting_{tag}_80x24"), s);
+        snap!(format!("wizard_awaiting_{tag}_120x40"), d.snap(120, 40));
+        let mut rejected = request_for_bb(ChangeRequestStatus::Rejected);
+        rejected.decided_by = Some(Actor {
+            username: "fabrikam-approver".into(),
+            display_name: "Fabrikam Approver".into(),
+        });
+        rejected.reason = Some("Not this quarter".into());
+        d.send(Msg::RequestProgress {
+            request: rejected,
+            now: at(NOW),
+        });
+        let s = d.snap(80, 24);
+        assert!(
+            s.contains("Not this quarter") && s.contains("Fabrikam Approver"),
+            "{s}"
+        );
+        snap!(format!("wizard_rejected_{tag}_80x24"), s);
+    }
 }
 
 #[test]

@@ -439,6 +439,9 @@ pub struct Wizard {
     /// The last error (conflict, server refusal, network), shown as a banner
     /// on the step the wizard came back to. Cleared by the next edit.
     pub error: Option<WizardError>,
+    /// The tenant wants a second person to approve (`GET /me`): Review
+    /// says so instead of asking the user to attest, and sends a request.
+    pub second_person: bool,
 }
 
 impl Wizard {
@@ -454,6 +457,7 @@ impl Wizard {
             },
             step: WizardStep::When,
             error: None,
+            second_person: false,
         }
     }
 
@@ -548,6 +552,8 @@ pub struct ReviewState {
     pub focus: ReviewFocus,
     /// Set at the first Confirm of this change; kept for retries.
     pub confirmed: Option<ConfirmedChange>,
+    /// A second person approves: no attestation box, "Send for approval".
+    pub second_person: bool,
 }
 
 impl ReviewState {
@@ -564,12 +570,23 @@ impl ReviewState {
             approved: false,
             focus,
             confirmed: None,
+            second_person: false,
         }
     }
+    /// The review for a tenant's approval mode: with `second_person` there
+    /// is no attestation box (a second person approves instead).
+    pub fn for_mode(plan: ChangePlan, second_person: bool) -> Self {
+        let mut r = Self::new(plan);
+        r.second_person = second_person;
+        if second_person && r.focus == ReviewFocus::Approval {
+            r.focus = ReviewFocus::Reference;
+        }
+        r
+    }
     /// Confirm is enabled only when every warning is acknowledged and the
-    /// approval checkbox is ticked.
+    /// approval checkbox is ticked (no box when a second person approves).
     pub fn can_confirm(&self) -> bool {
-        self.approved && self.acks.iter().all(|&a| a)
+        (self.approved || self.second_person) && self.acks.iter().all(|&a| a)
     }
     /// Whether warning `i` is acknowledged.
     pub fn acknowledged(&self, i: usize) -> bool {
@@ -578,11 +595,10 @@ impl ReviewState {
     /// Every focusable item, in Tab order.
     pub fn focus_order(&self) -> Vec<ReviewFocus> {
         let mut v: Vec<ReviewFocus> = (0..self.acks.len()).map(ReviewFocus::Warning).collect();
-        v.extend([
-            ReviewFocus::Approval,
-            ReviewFocus::Reference,
-            ReviewFocus::Confirm,
-        ]);
+        if !self.second_person {
+            v.push(ReviewFocus::Approval);
+        }
+        v.extend([ReviewFocus::Reference, ReviewFocus::Confirm]);
         v
     }
 }
@@ -617,6 +633,33 @@ pub enum WizardStep {
         plan: ChangePlan,
         operation: OperationDto,
     },
+    /// Sent for a second person's approval: follows the request (its
+    /// tracker in [`Model::requests`]) until it is decided; approved
+    /// immediate changes go on to `Tracking`.
+    AwaitingApproval {
+        plan: ChangePlan,
+        request_id: String,
+    },
+}
+
+/// A change request this session sent, followed until it is decided. Lives
+/// outside the wizard: the user can leave and the status bar keeps
+/// following it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestTracker {
+    /// The request as last read.
+    pub request: crate::api::ChangeRequestDto,
+    /// The change's idempotency key: the provisioning of an approved
+    /// request gets audit lines under it.
+    pub idempotency_key: String,
+    /// Why following it stopped, if it did.
+    pub error: Option<Failure>,
+}
+
+impl RequestTracker {
+    pub fn is_awaiting(&self) -> bool {
+        self.request.status == crate::api::ChangeRequestStatus::AwaitingApproval
+    }
 }
 
 /// How a wizard ended well.
@@ -624,8 +667,6 @@ pub enum WizardStep {
 pub enum DoneOutcome {
     Applied(OperationDto),
     Scheduled(ScheduledChangeDto),
-    /// Sent for a second person's approval.
-    SentForApproval(Box<crate::api::ChangeRequestDto>),
 }
 
 // ---------------------------------------------------------------- operations
@@ -735,6 +776,8 @@ pub struct Model {
     pub histories: HashMap<String, HistoryCache>,
     /// Tracked immediate changes (newest last).
     pub operations: Vec<OperationTracker>,
+    /// Change requests sent in this session, followed until decided.
+    pub requests: Vec<RequestTracker>,
     pub toasts: Vec<Toast>,
     /// The `?` help overlay.
     pub help: bool,
@@ -792,6 +835,7 @@ impl Model {
             me: None,
             histories: HashMap::new(),
             operations: Vec::new(),
+            requests: Vec::new(),
             toasts: Vec::new(),
             help: false,
             prefs: init.prefs,
@@ -828,6 +872,13 @@ impl Model {
         self.subscriptions.get(id).map(|c| &c.dto)
     }
 
+    /// Whether the tenant wants a second person to approve changes.
+    pub fn second_person(&self) -> bool {
+        self.me
+            .as_ref()
+            .is_some_and(|m| m.tenant.approval == crate::api::ApprovalMode::SecondPerson)
+    }
+
     /// A subscription's history, as last loaded.
     pub fn history(&self, subscription_id: &str) -> Option<&HistoryCache> {
         self.histories.get(subscription_id)
@@ -845,6 +896,16 @@ impl Model {
             .iter()
             .rev()
             .find(|o| o.subscription_id == subscription_id && o.is_pending())
+    }
+
+    /// The tracker of a change request sent in this session.
+    pub fn request_tracker(&self, id: &str) -> Option<&RequestTracker> {
+        self.requests.iter().find(|r| r.request.id == id)
+    }
+
+    /// This session's requests still awaiting approval (status bar count).
+    pub fn awaiting_requests(&self) -> usize {
+        self.requests.iter().filter(|r| r.is_awaiting()).count()
     }
 
     /// Operations still being provisioned (status bar count).
@@ -898,6 +959,7 @@ impl Model {
         !self.in_flight.is_empty()
             || !self.toasts.is_empty()
             || self.pending_operations() > 0
+            || self.awaiting_requests() > 0
             || matches!(self.session, Session::MfaEnrol(_) | Session::MfaVerify(_))
                 && self.demo.is_some()
             || matches!(&self.session, Session::LoggedOut(f) if f.locked_until.is_some())
@@ -938,6 +1000,12 @@ impl Model {
                 WizardStep::Review(_) => Context::WizardReview,
                 WizardStep::Submitting { .. } => Context::WizardSubmitting,
                 WizardStep::Tracking { .. } => Context::WizardTracking,
+                WizardStep::AwaitingApproval { request_id, .. } => {
+                    match self.request_tracker(request_id) {
+                        Some(r) if !r.is_awaiting() => Context::WizardDone,
+                        _ => Context::WizardTracking,
+                    }
+                }
                 WizardStep::Done { .. } | WizardStep::Failed { .. } => Context::WizardDone,
             },
         }

@@ -151,6 +151,17 @@ pub enum Msg {
         result: Result<OperationDto, Failure>,
         now: DateTime<Utc>,
     },
+    /// A followed change request, as read now (sent on every change of status).
+    RequestProgress {
+        request: ChangeRequestDto,
+        now: DateTime<Utc>,
+    },
+    /// Following a change request stopped (a failure that will not pass).
+    RequestTrackingStopped {
+        request_id: String,
+        failure: Failure,
+        now: DateTime<Utc>,
+    },
     /// Logout done (or failed: the local session is gone either way).
     LoggedOut { id: RequestId },
     /// An audit append failed (the change itself went through).
@@ -232,6 +243,11 @@ pub enum Effect {
     CancelScheduledChange {
         id: RequestId,
         subscription_id: String,
+    },
+    /// Follow a change request until it is decided; every change of its
+    /// status as [`Msg::RequestProgress`].
+    TrackRequest {
+        request_id: String,
     },
     /// Log out at the portal and delete the stored refresh token.
     Logout {

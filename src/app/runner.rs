@@ -208,6 +208,14 @@ impl Runner {
                 });
                 self.tracking.insert(operation_id, task);
             }
+            Effect::TrackRequest { request_id } => {
+                let key = format!("request:{request_id}");
+                if self.tracking.contains_key(&key) {
+                    return;
+                }
+                let task = self.rt.spawn(follow_request(sh, request_id));
+                self.tracking.insert(key, task);
+            }
             other => self.tasks.push(self.rt.spawn(perform(sh, other))),
         }
     }
@@ -292,7 +300,10 @@ async fn perform(sh: Arc<Shared>, effect: Effect) {
         | Effect::SubmitChange { .. }
         | Effect::CancelScheduledChange { .. }
         | Effect::AppendAudit(_) => perform_data(&sh, effect).await,
-        Effect::ProbeSecretStore | Effect::TrackOperation { .. } | Effect::Quit => {}
+        Effect::ProbeSecretStore
+        | Effect::TrackOperation { .. }
+        | Effect::TrackRequest { .. }
+        | Effect::Quit => {}
     }
 }
 
@@ -530,6 +541,42 @@ async fn append_audit(sh: &Shared, record: AuditEntry) -> Result<(), Failure> {
     log.append_async(record)
         .await
         .map_err(|e| Failure::Audit(e.to_string()))
+}
+
+/// How often a change request awaiting approval is read again.
+const REQUEST_POLL: Duration = Duration::from_secs(2);
+
+/// Read a change request until it is decided, reporting every change of
+/// its status. Transient failures are sat out; others stop following it.
+async fn follow_request(sh: Arc<Shared>, request_id: String) {
+    let mut last: Option<crate::api::ChangeRequestStatus> = None;
+    loop {
+        tokio::time::sleep(REQUEST_POLL).await;
+        match sh.client.change_request(&request_id).await {
+            Ok(request) => {
+                let status = request.status;
+                if last != Some(status) {
+                    last = Some(status);
+                    sh.send(Msg::RequestProgress {
+                        request,
+                        now: sh.clock.now(),
+                    });
+                }
+                if status != crate::api::ChangeRequestStatus::AwaitingApproval {
+                    return;
+                }
+            }
+            Err(e) if e.is_transient() => {}
+            Err(e) => {
+                sh.send(Msg::RequestTrackingStopped {
+                    request_id,
+                    failure: Failure::from(e),
+                    now: sh.clock.now(),
+                });
+                return;
+            }
+        }
+    }
 }
 
 /// Write `submitted`, send, write the outcome; only then report.

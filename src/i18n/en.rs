@@ -31,6 +31,11 @@ fn licences(n: Quantity) -> String {
     plural(u64::from(n), "licence", "licences")
 }
 
+/// Text from the portal, without control characters.
+fn clean(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).collect()
+}
+
 /// `50 -> 55` (or the one end known) for a history line.
 fn change_of(e: &crate::api::HistoryEvent) -> String {
     match (e.from, e.to) {
@@ -138,6 +143,12 @@ impl Catalog for En {
             FieldScheduled => "Scheduled change",
             FieldPending => "Change in progress",
             CancelScheduledHint => "cancel the scheduled change",
+            SecondPersonApproves => {
+                "A second person must approve this change: it is sent as a request, and nothing changes until another user with the approver role approves it."
+            }
+            SendForApproval => "Send for approval",
+            SendReady => "Everything is ticked: Send for approval sends the request.",
+            AwaitingTitle => "Following the request",
             HistoryTitle => "History",
             RecentChanges => "Recent changes",
             NoHistory => "No changes recorded yet.",
@@ -577,15 +588,38 @@ impl Catalog for En {
         }
     }
 
-    fn change_sent_for_approval(
-        &self,
-        request_id: &str,
-        expires_at: chrono::DateTime<chrono::Utc>,
-        tz: Tz,
-    ) -> String {
+    fn request_status(&self, r: &crate::api::ChangeRequestDto, tz: Tz) -> String {
+        use crate::api::ChangeRequestStatus::*;
+        let who = r
+            .decided_by
+            .as_ref()
+            .map_or_else(|| "the portal".to_string(), |a| clean(&a.display_name));
+        let reason = r.reason.as_deref().map(clean).unwrap_or_default();
+        match r.status {
+            AwaitingApproval => format!(
+                "Request {}: awaiting approval by another user of the tenant with the approver role, until {}. Nothing changes before.",
+                r.id,
+                self.date_time(r.expires_at, tz)
+            ),
+            Approved => format!("Request {}: approved by {who}.", r.id),
+            Rejected => format!("Request {}: rejected by {who}: {reason}", r.id),
+            Cancelled => format!("Request {}: cancelled. Nothing changed.", r.id),
+            Expired => format!(
+                "Request {}: expired on {} without a decision. Nothing changed.",
+                r.id,
+                self.date_time(r.expires_at, tz)
+            ),
+            Failed => format!(
+                "Request {}: approved, but the portal could not apply it: {reason}",
+                r.id
+            ),
+        }
+    }
+
+    fn awaiting_count(&self, n: usize) -> String {
         format!(
-            "Sent for approval as request {request_id}: nothing changes until a second person approves it (by {}).",
-            self.date_time(expires_at, tz)
+            "{} awaiting approval",
+            plural(n as u64, "request", "requests")
         )
     }
 
@@ -686,6 +720,23 @@ impl Catalog for En {
                 format!("Updated: {}.", self.subscriptions_count(*count))
             }
             ToastMsg::LoggedOut => "Signed out.".to_string(),
+            ToastMsg::RequestClosed {
+                subscription_name,
+                status,
+                reason,
+            } => {
+                let what = match status {
+                    crate::api::ChangeRequestStatus::Rejected => "request rejected",
+                    crate::api::ChangeRequestStatus::Cancelled => "request cancelled",
+                    crate::api::ChangeRequestStatus::Expired => "request expired",
+                    crate::api::ChangeRequestStatus::Failed => "approved request failed",
+                    _ => "request decided",
+                };
+                match reason {
+                    Some(r) => format!("{subscription_name}: {what}: {}", clean(r)),
+                    None => format!("{subscription_name}: {what}."),
+                }
+            }
             ToastMsg::AuditFailed(f) => self.failure(f, tz),
         }
     }

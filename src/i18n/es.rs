@@ -31,6 +31,11 @@ fn licences(n: Quantity) -> String {
     plural(u64::from(n), "licencia", "licencias")
 }
 
+/// Text from the portal, without control characters.
+fn clean(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).collect()
+}
+
 /// `50 -> 55` (or the one end known) for a history line.
 fn change_of(e: &crate::api::HistoryEvent) -> String {
     match (e.from, e.to) {
@@ -140,6 +145,12 @@ impl Catalog for Es {
             FieldScheduled => "Cambio programado",
             FieldPending => "Cambio en curso",
             CancelScheduledHint => "cancelar el cambio programado",
+            SecondPersonApproves => {
+                "Otra persona debe aprobar este cambio: se envía como solicitud y nada cambia hasta que otro usuario con el rol de aprobador lo apruebe."
+            }
+            SendForApproval => "Enviar para aprobación",
+            SendReady => "Todo marcado: Enviar para aprobación envía la solicitud.",
+            AwaitingTitle => "Siguiendo la solicitud",
             HistoryTitle => "Historial",
             RecentChanges => "Cambios recientes",
             NoHistory => "Todavía no hay cambios registrados.",
@@ -583,16 +594,40 @@ impl Catalog for Es {
         }
     }
 
-    fn change_sent_for_approval(
-        &self,
-        request_id: &str,
-        expires_at: chrono::DateTime<chrono::Utc>,
-        tz: Tz,
-    ) -> String {
-        format!(
-            "Enviado para aprobación como solicitud {request_id}: nada cambia hasta que otra persona la apruebe (antes del {}).",
-            self.date_time(expires_at, tz)
-        )
+    fn request_status(&self, r: &crate::api::ChangeRequestDto, tz: Tz) -> String {
+        use crate::api::ChangeRequestStatus::*;
+        let who = r
+            .decided_by
+            .as_ref()
+            .map_or_else(|| "el portal".to_string(), |a| clean(&a.display_name));
+        let reason = r.reason.as_deref().map(clean).unwrap_or_default();
+        match r.status {
+            AwaitingApproval => format!(
+                "Solicitud {}: esperando la aprobación de otro usuario del cliente con el rol de aprobador, hasta el {}. Nada cambia antes.",
+                r.id,
+                self.date_time(r.expires_at, tz)
+            ),
+            Approved => format!("Solicitud {}: aprobada por {who}.", r.id),
+            Rejected => format!("Solicitud {}: rechazada por {who}: {reason}", r.id),
+            Cancelled => format!("Solicitud {}: cancelada. Nada cambió.", r.id),
+            Expired => format!(
+                "Solicitud {}: venció el {} sin decisión. Nada cambió.",
+                r.id,
+                self.date_time(r.expires_at, tz)
+            ),
+            Failed => format!(
+                "Solicitud {}: aprobada, pero el portal no pudo aplicarla: {reason}",
+                r.id
+            ),
+        }
+    }
+
+    fn awaiting_count(&self, n: usize) -> String {
+        if n == 1 {
+            "1 solicitud esperando aprobación".to_string()
+        } else {
+            format!("{n} solicitudes esperando aprobación")
+        }
     }
 
     fn portal_error(&self, e: &PortalError, tz: Tz) -> String {
@@ -693,6 +728,23 @@ impl Catalog for Es {
                 format!("Actualizado: {}.", self.subscriptions_count(*count))
             }
             ToastMsg::LoggedOut => "Sesión cerrada.".to_string(),
+            ToastMsg::RequestClosed {
+                subscription_name,
+                status,
+                reason,
+            } => {
+                let what = match status {
+                    crate::api::ChangeRequestStatus::Rejected => "solicitud rechazada",
+                    crate::api::ChangeRequestStatus::Cancelled => "solicitud cancelada",
+                    crate::api::ChangeRequestStatus::Expired => "solicitud vencida",
+                    crate::api::ChangeRequestStatus::Failed => "falló la solicitud aprobada",
+                    _ => "solicitud decidida",
+                };
+                match reason {
+                    Some(r) => format!("{subscription_name}: {what}: {}", clean(r)),
+                    None => format!("{subscription_name}: {what}."),
+                }
+            }
             ToastMsg::AuditFailed(f) => self.failure(f, tz),
         }
     }

@@ -171,6 +171,14 @@ pub enum Label {
     FieldScheduled,
     FieldPending,
     CancelScheduledHint,
+    /// Review in a `second_person` tenant, instead of the attestation box.
+    SecondPersonApproves,
+    /// The last button of the wizard in a `second_person` tenant.
+    SendForApproval,
+    /// Under it, once everything is ticked.
+    SendReady,
+    /// Title of the tracker of a change request.
+    AwaitingTitle,
     /// Title of the full history screen.
     HistoryTitle,
     /// The detail's section of the last events.
@@ -358,13 +366,11 @@ pub trait Catalog: Sync {
     fn change_applied(&self, quantity: Quantity) -> String;
     /// Result of a change at renewal.
     fn change_scheduled(&self, quantity: Quantity, date: NaiveDate) -> String;
-    /// Result of a change a second person must approve.
-    fn change_sent_for_approval(
-        &self,
-        request_id: &str,
-        expires_at: DateTime<Utc>,
-        tz: Tz,
-    ) -> String;
+    /// Where a change request stands, with who decided, why, and until when
+    /// it may be approved.
+    fn request_status(&self, r: &crate::api::ChangeRequestDto, tz: Tz) -> String;
+    /// Status bar: this session's requests awaiting approval.
+    fn awaiting_count(&self, n: usize) -> String;
 
     /// What a history event did: `requested 50 -> 55, now`.
     fn history_event(&self, e: &crate::api::HistoryEvent) -> String;

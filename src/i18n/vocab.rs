@@ -119,6 +119,12 @@ pub enum ToastMsg {
         count: usize,
     },
     LoggedOut,
+    /// A change request was decided otherwise than approved.
+    RequestClosed {
+        subscription_name: String,
+        status: crate::api::ChangeRequestStatus,
+        reason: Option<String>,
+    },
     /// The audit log could not be written.
     AuditFailed(Failure),
 }

@@ -295,6 +295,9 @@ pub fn hints_line(model: &Model, t: &dyn Catalog, theme: &Theme, width: usize) -
                 None => continue,
             },
             Action::CancelScheduled if !has_scheduled_change(model) => continue,
+            Action::Confirm if sends_for_approval(model) => {
+                t.label(Label::SendForApproval).to_string()
+            }
             _ => t.label(b.label).to_string(),
         };
         let key = b.key.to_string();
@@ -312,6 +315,11 @@ pub fn hints_line(model: &Model, t: &dyn Catalog, theme: &Theme, width: usize) -
         used += w;
     }
     Line::from(spans)
+}
+
+/// Whether the wizard on screen sends a request for approval.
+fn sends_for_approval(model: &Model) -> bool {
+    model.wizard().is_some_and(|w| w.second_person)
 }
 
 /// Whether the detail on screen shows a scheduled change.
@@ -383,6 +391,10 @@ pub fn status_bar(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, fra
             ),
             4,
         ));
+    }
+    let awaiting = model.awaiting_requests();
+    if awaiting > 0 {
+        parts.push((t.awaiting_count(awaiting), 4));
     }
     let right = if model.services.loaded_at.is_some() && model.session.is_logged_in() {
         t.subscriptions_count(model.services.rows.len())

@@ -196,10 +196,16 @@ impl App {
     /// First login: password, enrolment (code computed from the secret the
     /// model received), services listed.
     pub async fn sign_in(&mut self) {
+        self.sign_in_as(server::DEMO_USERNAME, server::DEMO_PASSWORD)
+            .await;
+    }
+
+    /// First login of `username` (not enrolled yet), as [`App::sign_in`].
+    pub async fn sign_in_as(&mut self, username: &str, password: &str) {
         assert_eq!(self.m.context(), Context::Login);
-        self.typed(server::DEMO_USERNAME);
+        self.typed(username);
         self.tab();
-        self.typed(server::DEMO_PASSWORD);
+        self.typed(password);
         self.enter();
         self.until(
             "the enrolment secret",

@@ -130,7 +130,9 @@ pub(super) fn detail_action(model: &mut Model, action: Action, fx: &mut Vec<Effe
         Action::OpenHistory => open_history(model, &sub_id, fx),
         Action::StartChange => {
             if let Some(sub) = model.subscription(&sub_id).cloned() {
-                model.stack.push(Screen::Wizard(Box::new(Wizard::new(sub))));
+                let mut w = Wizard::new(sub);
+                w.second_person = model.second_person();
+                model.stack.push(Screen::Wizard(Box::new(w)));
             }
         }
         _ => {}

@@ -10,6 +10,7 @@ mod detail;
 mod history;
 mod keys;
 mod operations;
+mod requests;
 mod services;
 mod session;
 mod wizard;
@@ -18,6 +19,7 @@ use detail::*;
 use history::*;
 use keys::*;
 use operations::*;
+use requests::*;
 use services::*;
 use session::*;
 use wizard::*;
@@ -103,6 +105,18 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 Ok(op) => on_operation(model, &op, &mut fx),
                 Err(failure) => on_tracking_failed(model, &operation_id, failure),
             }
+        }
+        Msg::RequestProgress { request, now } => {
+            model.now = now;
+            on_request(model, request, &mut fx);
+        }
+        Msg::RequestTrackingStopped {
+            request_id,
+            failure,
+            now,
+        } => {
+            model.now = now;
+            on_request_stopped(model, &request_id, failure);
         }
         Msg::LoggedOut { id } => {
             model.finish(id);

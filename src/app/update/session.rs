@@ -394,6 +394,14 @@ pub(super) fn logged_in(model: &mut Model, info: SessionInfo, fx: &mut Vec<Effec
         let sub = d.subscription_id.clone();
         load_subscription(model, &sub, fx);
     }
+    for r in &mut model.requests {
+        if r.is_awaiting() && r.error.as_ref().is_some_and(needs_login) {
+            r.error = None;
+            fx.push(Effect::TrackRequest {
+                request_id: r.request.id.clone(),
+            });
+        }
+    }
     let sla = model.policy.provisioning_sla_seconds;
     for t in &mut model.operations {
         if t.status == OperationStatus::Pending
@@ -421,6 +429,7 @@ pub(super) fn reset_data(model: &mut Model) {
     model.operations.clear();
     model.me = None;
     model.histories.clear();
+    model.requests.clear();
 }
 
 /// The session ended (refresh failed): back to login, keeping the stack.

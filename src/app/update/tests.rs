@@ -122,11 +122,15 @@ impl T {
     }
     /// Signed in, services loaded with `subs`, as the runner would answer.
     fn signed_in(now: &str, subs: Vec<SubscriptionDto>) -> Self {
+        Self::signed_in_with(now, subs, me_attest())
+    }
+    /// Signed in as `signed_in`, with `me` the answer to `GET /me`.
+    fn signed_in_with(now: &str, subs: Vec<SubscriptionDto>, me: crate::api::MeResponse) -> Self {
         let mut t = T::new(now);
         let mut fx = Vec::new();
         logged_in(&mut t.m, user(), &mut fx);
         let id = load_services_id(&fx);
-        let me = fx
+        let me_id = fx
             .iter()
             .find_map(|e| match e {
                 Effect::LoadMe { id } => Some(*id),
@@ -134,8 +138,8 @@ impl T {
             })
             .expect("GET /me after signing in");
         t.send(Msg::MeLoaded {
-            id: me,
-            result: Ok(me_attest()),
+            id: me_id,
+            result: Ok(me),
         });
         let services = vec![ServiceDto {
             id: "svc-1".into(),
@@ -1507,4 +1511,162 @@ fn a_portal_without_me_still_works_and_an_expired_session_goes_to_login() {
         result: Err(Failure::Portal(PortalError::SessionExpired)),
     });
     assert!(!t.m.session.is_logged_in());
+}
+
+fn me_second_person() -> crate::api::MeResponse {
+    let mut me = me_attest();
+    me.tenant.approval = crate::api::ApprovalMode::SecondPerson;
+    me
+}
+
+/// The request the portal answers for `16` licences on `s1` (was 10).
+fn change_request(status: crate::api::ChangeRequestStatus) -> crate::api::ChangeRequestDto {
+    crate::api::ChangeRequestDto {
+        id: "cr-1".into(),
+        subscription_id: "s1".into(),
+        subscription_name: "Plan s1".into(),
+        from: 10,
+        quantity: 16,
+        effective: EffectiveDto::Now,
+        effective_date: d("2026-11-22"),
+        approval_reference: Some("CAB-9".into()),
+        warnings: Vec::new(),
+        requested_by: crate::api::Actor {
+            username: "alice".into(),
+            display_name: "Alice".into(),
+        },
+        requested_at: at(INSIDE),
+        expires_at: at("2026-11-25T15:00:00Z"),
+        status,
+        decided_by: None,
+        decided_at: None,
+        reason: None,
+        operation_id: None,
+    }
+}
+
+/// Through Review in a `second_person` tenant to the request awaiting approval.
+fn requested(t: &mut T) -> String {
+    t.code(KeyCode::Enter);
+    t.typed("16");
+    t.code(KeyCode::Enter);
+    let r = t.review();
+    assert!(r.second_person);
+    assert!(r.can_confirm(), "no attestation box to tick");
+    assert!(!r.focus_order().contains(&ReviewFocus::Approval));
+    assert_eq!(r.focus, ReviewFocus::Reference);
+    t.typed("CAB-9");
+    let (id, req) = submit(&t.code(KeyCode::Enter));
+    let fx = t.send(Msg::ChangeSubmitted {
+        id,
+        result: Ok(ChangeOutcome::AwaitingApproval(Box::new(change_request(
+            crate::api::ChangeRequestStatus::AwaitingApproval,
+        )))),
+    });
+    assert!(
+        matches!(&fx[..], [Effect::TrackRequest { request_id }] if request_id == "cr-1"),
+        "{fx:?}"
+    );
+    assert!(matches!(
+        &t.wizard().step,
+        WizardStep::AwaitingApproval { request_id, .. } if request_id == "cr-1"
+    ));
+    assert_eq!(t.m.context(), Context::WizardTracking);
+    assert_eq!(t.m.awaiting_requests(), 1);
+    req.key
+}
+
+#[test]
+fn second_person_sends_for_approval_then_follows_it_to_provisioning() {
+    let sub = dto("s1", 10, 1, INSIDE);
+    let mut t = T::signed_in_with(INSIDE, vec![sub.clone()], me_second_person());
+    t.open(sub);
+    t.ch('c');
+    let key = requested(&mut t);
+    // still waiting: nothing changes
+    let mut cr = change_request(crate::api::ChangeRequestStatus::AwaitingApproval);
+    assert!(
+        t.send(Msg::RequestProgress {
+            request: cr.clone(),
+            now: at(INSIDE),
+        })
+        .is_empty()
+    );
+    // approved: provisioning, tracked as a direct change, audited under the change's key
+    cr.status = crate::api::ChangeRequestStatus::Approved;
+    cr.decided_by = Some(crate::api::Actor {
+        username: "bob".into(),
+        display_name: "Bob".into(),
+    });
+    cr.decided_at = Some(at(INSIDE));
+    cr.operation_id = Some("op-9".into());
+    let fx = t.send(Msg::RequestProgress {
+        request: cr,
+        now: at(INSIDE),
+    });
+    assert!(fx.iter().any(
+        |e| matches!(e, Effect::TrackOperation { operation_id, .. } if operation_id == "op-9")
+    ));
+    assert!(matches!(
+        &t.wizard().step,
+        WizardStep::Tracking { operation_id, .. } if operation_id == "op-9"
+    ));
+    assert_eq!(t.m.awaiting_requests(), 0);
+    let fx = t.send(Msg::OperationFinished {
+        operation_id: "op-9".into(),
+        result: Ok(op("op-9", OperationStatus::Succeeded, 16)),
+        now: at(INSIDE),
+    });
+    let audit = fx.iter().find_map(|e| match e {
+        Effect::AppendAudit(a) => Some(a),
+        _ => None,
+    });
+    assert_eq!(audit.map(|a| a.status), Some(AuditStatus::Succeeded));
+    assert_eq!(audit.map(|a| a.idempotency_key.clone()), Some(key));
+}
+
+#[test]
+fn a_rejected_request_says_why_and_leaving_keeps_following_it() {
+    let sub = dto("s1", 10, 1, INSIDE);
+    let mut t = T::signed_in_with(INSIDE, vec![sub.clone()], me_second_person());
+    t.open(sub);
+    t.ch('c');
+    requested(&mut t);
+    // leave the wizard: the request is still followed (status bar)
+    t.code(KeyCode::Esc);
+    assert_eq!(t.m.context(), Context::Detail);
+    assert_eq!(t.m.awaiting_requests(), 1);
+    assert!(t.m.animating());
+    let mut cr = change_request(crate::api::ChangeRequestStatus::Rejected);
+    cr.reason = Some("no budget".into());
+    let fx = t.send(Msg::RequestProgress {
+        request: cr,
+        now: at(INSIDE),
+    });
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::LoadSubscription { .. }))
+    );
+    assert_eq!(t.m.awaiting_requests(), 0);
+    assert!(t.m.toasts.iter().any(|m| matches!(
+        &m.message,
+        ToastMsg::RequestClosed { status: crate::api::ChangeRequestStatus::Rejected, reason: Some(r), .. } if r == "no budget"
+    )));
+    assert_eq!(
+        t.m.request_tracker("cr-1").map(|r| r.request.status),
+        Some(crate::api::ChangeRequestStatus::Rejected)
+    );
+}
+
+#[test]
+fn an_attest_tenant_still_asks_for_the_attestation() {
+    let sub = dto("s1", 10, 1, INSIDE);
+    let mut t = in_wizard(INSIDE, sub);
+    t.code(KeyCode::Enter);
+    t.typed("16");
+    t.code(KeyCode::Enter);
+    let r = t.review();
+    assert!(!r.second_person);
+    assert!(!r.can_confirm());
+    assert!(r.focus_order().contains(&ReviewFocus::Approval));
 }
