@@ -918,6 +918,105 @@ fn second_person_review_send_for_approval_and_the_request_tracker() {
     }
 }
 
+impl Driver {
+    /// Answer the latest load of the requests awaiting approval.
+    fn answer_approvals(&mut self, list: Vec<ChangeRequestDto>) {
+        let id = self.find(|e| match e {
+            Effect::LoadApprovals { id } => Some(*id),
+            _ => None,
+        });
+        self.send(Msg::ApprovalsLoaded {
+            id,
+            result: Ok(list),
+        });
+    }
+}
+
+/// Two requests awaiting approval: another user's (sub-bb, 25 -> 30) and
+/// the demo user's own (sub-bs, 10 -> 4).
+fn awaiting() -> Vec<ChangeRequestDto> {
+    let mut other = request_for_bb(ChangeRequestStatus::AwaitingApproval);
+    other.requested_by = Actor {
+        username: "fabrikam-admin".into(),
+        display_name: "Fabrikam Admin".into(),
+    };
+    other.requested_at = at("2026-11-27T12:30:00Z");
+    let mut own = request_for_bb(ChangeRequestStatus::AwaitingApproval);
+    own.id = "cr-8".into();
+    own.subscription_id = "sub-bs".into();
+    own.subscription_name = "Microsoft 365 Business Standard".into();
+    own.from = 10;
+    own.quantity = 4;
+    own.approval_reference = None;
+    own.requested_at = at("2026-11-27T14:00:00Z");
+    vec![other, own]
+}
+
+#[test]
+fn approvals_list_review_and_reject() {
+    for (lang, tag) in [(Lang::En, "en"), (Lang::Es, "es")] {
+        let mut d = Driver::new(lang, false, true, false);
+        d.signed_in();
+        d.me(ApprovalMode::SecondPerson);
+        d.answer_approvals(awaiting());
+        let s = d.snap(80, 24);
+        let hint = match lang {
+            Lang::En => "a approvals",
+            Lang::Es => "a aprobaciones",
+        };
+        assert!(s.contains(hint), "the hint in a second_person tenant: {s}");
+        assert!(s.contains("2"), "{s}");
+        d.key(Key::ch('a'));
+        d.answer_approvals(awaiting());
+        let s = d.snap(80, 24);
+        assert!(
+            s.contains("Fabrikam Admin") && s.contains("25 -> 30"),
+            "{s}"
+        );
+        snap!(format!("approvals_{tag}_80x24"), s);
+        snap!(format!("approvals_{tag}_120x40"), d.snap(120, 40));
+        // another user's request: the review against the subscription now
+        d.code(KeyCode::Enter);
+        let id = d.find(|e| match e {
+            Effect::LoadSubscription { id, .. } => Some(*id),
+            _ => None,
+        });
+        d.send(Msg::SubscriptionLoaded {
+            id,
+            subscription_id: "sub-bb".into(),
+            result: Ok(detail("sub-bb")),
+        });
+        let s = d.snap(80, 24);
+        assert!(s.contains("cr-7") && s.contains("CAB-7"), "{s}");
+        snap!(format!("approval_review_{tag}_80x24"), s);
+        snap!(format!("approval_review_{tag}_120x40"), d.snap(120, 40));
+        d.key(Key::ch('n'));
+        d.typed("Not this quarter");
+        snap!(format!("approval_reject_{tag}_80x24"), d.snap(80, 24));
+        // one's own request: the screen says why it cannot be approved
+        d.code(KeyCode::Esc);
+        d.code(KeyCode::Esc);
+        d.key(Key::ch('j'));
+        d.code(KeyCode::Enter);
+        let id = d.find(|e| match e {
+            Effect::LoadSubscription { id, .. } => Some(*id),
+            _ => None,
+        });
+        d.send(Msg::SubscriptionLoaded {
+            id,
+            subscription_id: "sub-bs".into(),
+            result: Ok(detail("sub-bs")),
+        });
+        let s = d.snap(80, 24);
+        let why = match lang {
+            Lang::En => "This is your own request",
+            Lang::Es => "Es su propia solicitud",
+        };
+        assert!(s.contains(why), "{s}");
+        snap!(format!("approval_own_{tag}_80x24"), s);
+    }
+}
+
 #[test]
 fn wizard_review_with_warnings_and_confirm() {
     let mut d = Driver::new(Lang::En, false, true, false);

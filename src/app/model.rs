@@ -260,6 +260,67 @@ pub enum Screen {
     Wizard(Box<Wizard>),
     /// A subscription's full history (`h` from the detail).
     History(HistoryState),
+    /// Change requests awaiting approval (`a` from the services list, in a
+    /// `second_person` tenant).
+    Approvals(ApprovalsState),
+}
+
+/// The approvals screen: the tenant's requests awaiting approval
+/// ([`Model::approvals`]) and, after Enter, the review of one.
+#[derive(Debug, Default)]
+pub struct ApprovalsState {
+    pub selected: usize,
+    pub review: Option<Box<ApprovalReview>>,
+}
+
+/// The review of a request by an approver: the same review as the wizard,
+/// with the warnings computed again against the subscription as it is now.
+#[derive(Debug)]
+pub struct ApprovalReview {
+    pub request: crate::api::ChangeRequestDto,
+    /// Loading the subscription as it is now.
+    pub loading: Option<RequestId>,
+    /// The plan recomputed now (`None` while loading).
+    pub plan: Option<Result<ChangePlan, Refusal>>,
+    /// One per warning of the plan.
+    pub acks: Vec<bool>,
+    /// The warning with the focus.
+    pub focus: usize,
+    /// `n` pressed: typing the reason of a rejection.
+    pub rejecting: bool,
+    pub reason: TextField,
+    /// Approve, reject or cancel in flight.
+    pub decision: Option<RequestId>,
+    pub error: Option<Failure>,
+}
+
+impl ApprovalReview {
+    pub fn new(request: crate::api::ChangeRequestDto) -> Self {
+        Self {
+            request,
+            loading: None,
+            plan: None,
+            acks: Vec::new(),
+            focus: 0,
+            rejecting: false,
+            reason: TextField::text(crate::api::MAX_REASON_CHARS),
+            decision: None,
+            error: None,
+        }
+    }
+    /// Every warning ticked and the change still allowed now.
+    pub fn can_approve(&self) -> bool {
+        matches!(self.plan, Some(Ok(_))) && self.acks.iter().all(|&a| a)
+    }
+}
+
+/// The tenant's change requests awaiting approval, as last loaded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApprovalsList {
+    /// `None` until the first answer.
+    pub requests: Option<Vec<crate::api::ChangeRequestDto>>,
+    pub loading: Option<RequestId>,
+    pub error: Option<Failure>,
 }
 
 /// Events of a subscription's history shown in its detail.
@@ -746,6 +807,9 @@ pub enum RequestKind {
     /// `GET /me` after signing in.
     Me,
     History(String),
+    Approvals,
+    /// Approve, reject or cancel a change request.
+    Decision(String),
 }
 
 // ---------------------------------------------------------------- model
@@ -774,6 +838,8 @@ pub struct Model {
     pub me: Option<MeResponse>,
     /// Subscription histories, by subscription id.
     pub histories: HashMap<String, HistoryCache>,
+    /// The tenant's requests awaiting approval (second_person tenants).
+    pub approvals: ApprovalsList,
     /// Tracked immediate changes (newest last).
     pub operations: Vec<OperationTracker>,
     /// Change requests sent in this session, followed until decided.
@@ -834,6 +900,7 @@ impl Model {
             subscriptions: HashMap::new(),
             me: None,
             histories: HashMap::new(),
+            approvals: ApprovalsList::default(),
             operations: Vec::new(),
             requests: Vec::new(),
             toasts: Vec::new(),
@@ -903,9 +970,36 @@ impl Model {
         self.requests.iter().find(|r| r.request.id == id)
     }
 
-    /// This session's requests still awaiting approval (status bar count).
+    /// Requests awaiting approval (status bar count): the tenant's when
+    /// known, else this session's own.
     pub fn awaiting_requests(&self) -> usize {
-        self.requests.iter().filter(|r| r.is_awaiting()).count()
+        let own = self.requests.iter().filter(|r| r.is_awaiting()).count();
+        match &self.approvals.requests {
+            Some(all) => all
+                .iter()
+                .filter(|r| r.status == crate::api::ChangeRequestStatus::AwaitingApproval)
+                .filter(|r| {
+                    // a request decided since the list was read is not counted
+                    self.request_tracker(&r.id).is_none_or(|t| t.is_awaiting())
+                })
+                .count()
+                .max(own),
+            None => own,
+        }
+    }
+
+    /// Whether `request` was made by the signed-in user.
+    pub fn is_own(&self, request: &crate::api::ChangeRequestDto) -> bool {
+        self.session
+            .info()
+            .is_some_and(|i| i.user.username == request.requested_by.username)
+    }
+
+    /// Whether the signed-in user may approve other users' requests.
+    pub fn is_approver(&self) -> bool {
+        self.me
+            .as_ref()
+            .is_some_and(|m| m.roles.contains(&crate::api::Role::Approver))
     }
 
     /// Operations still being provisioned (status bar count).
@@ -986,10 +1080,16 @@ impl Model {
         }
         match self.screen() {
             Screen::Services if self.services.filter_active => Context::ServicesFilter,
+            Screen::Services if self.second_person() => Context::ServicesApprovals,
             Screen::Services => Context::Services,
             Screen::Detail(d) if d.confirm_cancel => Context::DetailConfirmCancel,
             Screen::Detail(_) => Context::Detail,
             Screen::History(_) => Context::History,
+            Screen::Approvals(a) => match &a.review {
+                None => Context::Approvals,
+                Some(r) if r.rejecting => Context::ApprovalReject,
+                Some(_) => Context::ApprovalReview,
+            },
             Screen::Wizard(w) => match &w.step {
                 WizardStep::When => Context::WizardWhen,
                 WizardStep::Total { .. } => match w.offer() {

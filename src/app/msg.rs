@@ -151,6 +151,17 @@ pub enum Msg {
         result: Result<OperationDto, Failure>,
         now: DateTime<Utc>,
     },
+    /// The tenant's requests awaiting approval.
+    ApprovalsLoaded {
+        id: RequestId,
+        result: Result<Vec<ChangeRequestDto>, Failure>,
+    },
+    /// Answer to approve, reject or cancel (with the operation of an
+    /// approved immediate change).
+    RequestDecided {
+        id: RequestId,
+        result: Result<(ChangeRequestDto, Option<OperationDto>), Failure>,
+    },
     /// A followed change request, as read now (sent on every change of status).
     RequestProgress {
         request: ChangeRequestDto,
@@ -166,6 +177,17 @@ pub enum Msg {
     LoggedOut { id: RequestId },
     /// An audit append failed (the change itself went through).
     AuditFailed { failure: Failure },
+}
+
+/// What an approver (or the requester) decides about a change request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Reject {
+        reason: String,
+    },
+    /// The requester withdraws their own request.
+    Cancel,
 }
 
 /// One audit line (`crate::audit::AuditRecord`, plain data); the runner
@@ -243,6 +265,19 @@ pub enum Effect {
     CancelScheduledChange {
         id: RequestId,
         subscription_id: String,
+    },
+    /// `GET /change-requests?status=awaiting_approval`.
+    LoadApprovals {
+        id: RequestId,
+    },
+    /// Approve, reject (with `reason`) or cancel a change request; on
+    /// success the runner appends `audit` (approved, rejected, cancelled).
+    DecideRequest {
+        id: RequestId,
+        request_id: String,
+        decision: Decision,
+        idempotency_key: String,
+        audit: AuditEntry,
     },
     /// Follow a change request until it is decided; every change of its
     /// status as [`Msg::RequestProgress`].

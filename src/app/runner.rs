@@ -296,6 +296,8 @@ async fn perform(sh: Arc<Shared>, effect: Effect) {
         | Effect::LoadServices { .. }
         | Effect::LoadSubscription { .. }
         | Effect::LoadMe { .. }
+        | Effect::LoadApprovals { .. }
+        | Effect::DecideRequest { .. }
         | Effect::LoadHistory { .. }
         | Effect::SubmitChange { .. }
         | Effect::CancelScheduledChange { .. }
@@ -437,6 +439,23 @@ async fn perform_data(sh: &Arc<Shared>, effect: Effect) {
                 result,
             });
         }
+        Effect::LoadApprovals { id } => {
+            let result = c
+                .change_requests(Some(crate::api::ChangeRequestStatus::AwaitingApproval))
+                .await
+                .map_err(Failure::from);
+            sh.send(Msg::ApprovalsLoaded { id, result });
+        }
+        Effect::DecideRequest {
+            id,
+            request_id,
+            decision,
+            idempotency_key,
+            audit,
+        } => {
+            let result = decide_request(sh, &request_id, &decision, &idempotency_key, audit).await;
+            sh.send(Msg::RequestDecided { id, result });
+        }
         Effect::LoadMe { id } => {
             let result = c.me().await.map_err(Failure::from);
             sh.send(Msg::MeLoaded { id, result });
@@ -541,6 +560,40 @@ async fn append_audit(sh: &Shared, record: AuditEntry) -> Result<(), Failure> {
     log.append_async(record)
         .await
         .map_err(|e| Failure::Audit(e.to_string()))
+}
+
+/// Approve, reject or cancel; on success append the audit line (with the
+/// request id and, for an approval, the operation) before reporting.
+async fn decide_request(
+    sh: &Shared,
+    request_id: &str,
+    decision: &Decision,
+    key: &str,
+    audit: AuditEntry,
+) -> Result<
+    (
+        crate::api::ChangeRequestDto,
+        Option<crate::api::OperationDto>,
+    ),
+    Failure,
+> {
+    let c = &sh.client;
+    let answer = match decision {
+        Decision::Approve => c
+            .approve(request_id, key)
+            .await
+            .map(|a| (a.change_request, a.operation)),
+        Decision::Reject { reason } => c.reject(request_id, reason, key).await.map(|cr| (cr, None)),
+        Decision::Cancel => c.cancel_request(request_id, key).await.map(|cr| (cr, None)),
+    }
+    .map_err(Failure::from)?;
+    let mut line = audit;
+    line.time = Utc::now();
+    line.operation_id = answer.1.as_ref().map(|op| op.id.clone());
+    if let Err(f) = append_audit(sh, line).await {
+        sh.send(Msg::AuditFailed { failure: f });
+    }
+    Ok(answer)
 }
 
 /// How often a change request awaiting approval is read again.

@@ -149,6 +149,24 @@ impl Catalog for En {
             SendForApproval => "Send for approval",
             SendReady => "Everything is ticked: Send for approval sends the request.",
             AwaitingTitle => "Following the request",
+            ApprovalsTitle => "Approvals",
+            NoApprovals => "No change request awaits approval.",
+            ColChange => "From -> to",
+            ColEffective => "Applies",
+            ColRequestedBy => "Requested by",
+            ColAge => "Waiting",
+            ColExpires => "Expires",
+            OwnRequest => {
+                "This is your own request: another user with the approver role must approve it. You can cancel it."
+            }
+            NotApprover => {
+                "You do not have the approver role: you can read this request but not decide it."
+            }
+            CheckingNow => "Checking the subscription as it is now…",
+            NoLongerAllowed => "The portal's rules no longer allow this change:",
+            ApproveDisabled => "Approve is available once every warning is ticked.",
+            ApproveReady => "Everything is ticked: y approves, n rejects.",
+            RejectReason => "Reason for the rejection (required)",
             HistoryTitle => "History",
             RecentChanges => "Recent changes",
             NoHistory => "No changes recorded yet.",
@@ -229,6 +247,11 @@ impl Catalog for En {
             KeyChoose => "choose",
             KeyDismiss => "close help",
             KeyHistory => "history",
+            KeyApprovals => "approvals",
+            KeyReview => "review",
+            KeyApprove => "approve",
+            KeyReject => "reject",
+            KeyCancelRequest => "cancel the request",
         }
     }
 
@@ -616,6 +639,23 @@ impl Catalog for En {
         }
     }
 
+    fn request_decided(
+        &self,
+        subscription_name: &str,
+        status: crate::api::ChangeRequestStatus,
+    ) -> String {
+        use crate::api::ChangeRequestStatus::*;
+        let what = match status {
+            Approved => "request approved",
+            Rejected => "request rejected",
+            Cancelled => "request cancelled",
+            Expired => "request expired",
+            Failed => "request failed",
+            AwaitingApproval => "request awaiting approval",
+        };
+        format!("{}: {what}.", clean(subscription_name))
+    }
+
     fn awaiting_count(&self, n: usize) -> String {
         format!(
             "{} awaiting approval",
@@ -720,6 +760,10 @@ impl Catalog for En {
                 format!("Updated: {}.", self.subscriptions_count(*count))
             }
             ToastMsg::LoggedOut => "Signed out.".to_string(),
+            ToastMsg::RequestDecided {
+                subscription_name,
+                status,
+            } => self.request_decided(subscription_name, *status),
             ToastMsg::RequestClosed {
                 subscription_name,
                 status,

@@ -151,6 +151,24 @@ impl Catalog for Es {
             SendForApproval => "Enviar para aprobación",
             SendReady => "Todo marcado: Enviar para aprobación envía la solicitud.",
             AwaitingTitle => "Siguiendo la solicitud",
+            ApprovalsTitle => "Aprobaciones",
+            NoApprovals => "Ninguna solicitud de cambio espera aprobación.",
+            ColChange => "De -> a",
+            ColEffective => "Se aplica",
+            ColRequestedBy => "Solicitada por",
+            ColAge => "Esperando",
+            ColExpires => "Vence",
+            OwnRequest => {
+                "Es su propia solicitud: otro usuario con el rol de aprobador debe aprobarla. Puede cancelarla."
+            }
+            NotApprover => {
+                "No tiene el rol de aprobador: puede leer esta solicitud pero no decidirla."
+            }
+            CheckingNow => "Revisando la suscripción tal como está ahora…",
+            NoLongerAllowed => "Las reglas del portal ya no permiten este cambio:",
+            ApproveDisabled => "Aprobar se habilita cuando todas las advertencias estén marcadas.",
+            ApproveReady => "Todo marcado: y aprueba, n rechaza.",
+            RejectReason => "Motivo del rechazo (obligatorio)",
             HistoryTitle => "Historial",
             RecentChanges => "Cambios recientes",
             NoHistory => "Todavía no hay cambios registrados.",
@@ -231,6 +249,11 @@ impl Catalog for Es {
             KeyChoose => "elegir",
             KeyDismiss => "cerrar la ayuda",
             KeyHistory => "historial",
+            KeyApprovals => "aprobaciones",
+            KeyReview => "revisar",
+            KeyApprove => "aprobar",
+            KeyReject => "rechazar",
+            KeyCancelRequest => "cancelar la solicitud",
         }
     }
 
@@ -622,6 +645,23 @@ impl Catalog for Es {
         }
     }
 
+    fn request_decided(
+        &self,
+        subscription_name: &str,
+        status: crate::api::ChangeRequestStatus,
+    ) -> String {
+        use crate::api::ChangeRequestStatus::*;
+        let what = match status {
+            Approved => "solicitud aprobada",
+            Rejected => "solicitud rechazada",
+            Cancelled => "solicitud cancelada",
+            Expired => "solicitud vencida",
+            Failed => "solicitud fallida",
+            AwaitingApproval => "solicitud esperando aprobación",
+        };
+        format!("{}: {what}.", clean(subscription_name))
+    }
+
     fn awaiting_count(&self, n: usize) -> String {
         if n == 1 {
             "1 solicitud esperando aprobación".to_string()
@@ -728,6 +768,10 @@ impl Catalog for Es {
                 format!("Actualizado: {}.", self.subscriptions_count(*count))
             }
             ToastMsg::LoggedOut => "Sesión cerrada.".to_string(),
+            ToastMsg::RequestDecided {
+                subscription_name,
+                status,
+            } => self.request_decided(subscription_name, *status),
             ToastMsg::RequestClosed {
                 subscription_name,
                 status,

@@ -179,6 +179,30 @@ pub enum Label {
     SendReady,
     /// Title of the tracker of a change request.
     AwaitingTitle,
+    /// Title of the approvals screen.
+    ApprovalsTitle,
+    /// No request awaits approval.
+    NoApprovals,
+    /// Column headers of the approvals table.
+    ColChange,
+    ColEffective,
+    ColRequestedBy,
+    ColAge,
+    ColExpires,
+    /// Review of one's own request.
+    OwnRequest,
+    /// Review by a user without the approver role.
+    NotApprover,
+    /// Reading the subscription as it is now.
+    CheckingNow,
+    /// The change is no longer allowed now (the refusal follows).
+    NoLongerAllowed,
+    /// Approve is available once every warning is ticked.
+    ApproveDisabled,
+    /// Everything ticked.
+    ApproveReady,
+    /// The reason field of a rejection.
+    RejectReason,
     /// Title of the full history screen.
     HistoryTitle,
     /// The detail's section of the last events.
@@ -265,6 +289,11 @@ pub enum Label {
     KeyChoose,
     KeyDismiss,
     KeyHistory,
+    KeyApprovals,
+    KeyReview,
+    KeyApprove,
+    KeyReject,
+    KeyCancelRequest,
 }
 
 /// A catalogue: every text of the interface in one language.
@@ -369,6 +398,12 @@ pub trait Catalog: Sync {
     /// Where a change request stands, with who decided, why, and until when
     /// it may be approved.
     fn request_status(&self, r: &crate::api::ChangeRequestDto, tz: Tz) -> String;
+    /// The toast after this user decided a request.
+    fn request_decided(
+        &self,
+        subscription_name: &str,
+        status: crate::api::ChangeRequestStatus,
+    ) -> String;
     /// Status bar: this session's requests awaiting approval.
     fn awaiting_count(&self, n: usize) -> String;
 

@@ -295,6 +295,11 @@ pub fn hints_line(model: &Model, t: &dyn Catalog, theme: &Theme, width: usize) -
                 None => continue,
             },
             Action::CancelScheduled if !has_scheduled_change(model) => continue,
+            Action::Approve | Action::Reject | Action::CancelRequest | Action::Toggle
+                if !review_offers(model, b.action) =>
+            {
+                continue;
+            }
             Action::Confirm if sends_for_approval(model) => {
                 t.label(Label::SendForApproval).to_string()
             }
@@ -315,6 +320,26 @@ pub fn hints_line(model: &Model, t: &dyn Catalog, theme: &Theme, width: usize) -
         used += w;
     }
     Line::from(spans)
+}
+
+/// Whether the approval review on screen offers `action` now.
+fn review_offers(model: &Model, action: Action) -> bool {
+    let Screen::Approvals(crate::app::ApprovalsState {
+        review: Some(r), ..
+    }) = model.screen()
+    else {
+        // The wizard's Toggle, and every other screen's keys.
+        return true;
+    };
+    let own = model.is_own(&r.request);
+    let decides = !own && model.is_approver();
+    match action {
+        Action::Approve => decides && r.can_approve(),
+        Action::Reject => decides || r.rejecting,
+        Action::CancelRequest => own,
+        Action::Toggle => !r.acks.is_empty(),
+        _ => true,
+    }
 }
 
 /// Whether the wizard on screen sends a request for approval.

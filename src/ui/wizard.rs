@@ -226,7 +226,7 @@ fn total(
 }
 
 /// From -> to, difference, effective date and when added licences can go.
-fn summary(
+pub(super) fn summary(
     model: &Model,
     plan: &ChangePlan,
     t: &dyn Catalog,

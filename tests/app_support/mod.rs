@@ -226,7 +226,10 @@ impl App {
             m.session.is_logged_in() && m.services.loaded_at.is_some() && m.me.is_some()
         })
         .await;
-        assert_eq!(self.m.context(), Context::Services);
+        assert!(matches!(
+            self.m.context(),
+            Context::Services | Context::ServicesApprovals
+        ));
     }
 
     /// Sign in again on the login form (enrolled user): password, then a

@@ -13,6 +13,9 @@ pub(super) fn on_subscription(
     result: Result<SubscriptionDto, Failure>,
     fx: &mut Vec<Effect>,
 ) {
+    if approval_subscription(model, id, &result) {
+        return;
+    }
     if !model.finish(id) {
         return;
     }

@@ -12,13 +12,24 @@ pub(super) fn load_me(model: &mut Model, fx: &mut Vec<Effect>) {
     fx.push(Effect::LoadMe { id });
 }
 
-pub(super) fn on_me(model: &mut Model, id: RequestId, result: Result<MeResponse, Failure>) {
+pub(super) fn on_me(
+    model: &mut Model,
+    id: RequestId,
+    result: Result<MeResponse, Failure>,
+    fx: &mut Vec<Effect>,
+) {
     if !model.finish(id) {
         return;
     }
     model.dirty = true;
     match result {
-        Ok(me) => model.me = Some(me),
+        Ok(me) => {
+            model.me = Some(me);
+            if model.second_person() {
+                // The status bar counts what awaits approval.
+                load_approvals(model, fx);
+            }
+        }
         Err(e) if needs_login(&e) => expire_session(model),
         // A portal without `GET /me`: the client behaves as in an `attest`
         // tenant, and the portal still enforces its own rules.

@@ -6,6 +6,7 @@ use super::model::*;
 use super::msg::*;
 use crate::portal::PortalError;
 
+mod approvals;
 mod detail;
 mod history;
 mod keys;
@@ -15,6 +16,7 @@ mod services;
 mod session;
 mod wizard;
 
+use approvals::*;
 use detail::*;
 use history::*;
 use keys::*;
@@ -79,7 +81,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             subscription_id,
             result,
         } => on_subscription(model, id, &subscription_id, result, &mut fx),
-        Msg::MeLoaded { id, result } => on_me(model, id, result),
+        Msg::MeLoaded { id, result } => on_me(model, id, result, &mut fx),
         Msg::HistoryLoaded {
             id,
             subscription_id,
@@ -106,6 +108,8 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 Err(failure) => on_tracking_failed(model, &operation_id, failure),
             }
         }
+        Msg::ApprovalsLoaded { id, result } => on_approvals(model, id, result),
+        Msg::RequestDecided { id, result } => on_decided(model, id, result, &mut fx),
         Msg::RequestProgress { request, now } => {
             model.now = now;
             on_request(model, request, &mut fx);

@@ -280,6 +280,10 @@ pub(super) fn services_action(model: &mut Model, action: Action, fx: &mut Vec<Ef
             load_services(model, fx);
             return;
         }
+        Action::OpenApprovals => {
+            open_approvals(model, fx);
+            return;
+        }
         Action::Open => {
             // Enter while filtering keeps the filter and opens the selected row.
             s.filter_active = false;

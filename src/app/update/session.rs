@@ -430,6 +430,7 @@ pub(super) fn reset_data(model: &mut Model) {
     model.me = None;
     model.histories.clear();
     model.requests.clear();
+    model.approvals = ApprovalsList::default();
 }
 
 /// The session ended (refresh failed): back to login, keeping the stack.

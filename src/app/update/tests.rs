@@ -1670,3 +1670,64 @@ fn an_attest_tenant_still_asks_for_the_attestation() {
     assert!(!r.can_confirm());
     assert!(r.focus_order().contains(&ReviewFocus::Approval));
 }
+
+#[test]
+fn an_approver_ticks_each_warning_computed_now_before_approving() {
+    let sub = dto("s1", 10, 1, INSIDE);
+    let mut t = T::signed_in_with(INSIDE, vec![sub.clone()], me_second_person());
+    assert_eq!(t.m.context(), Context::ServicesApprovals);
+    let fx = t.ch('a');
+    let id = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::LoadApprovals { id } => Some(*id),
+            _ => None,
+        })
+        .expect("the list is loaded");
+    // bob asks to go from 10 to 4: a large reduction, computed again now
+    let mut cr = change_request(crate::api::ChangeRequestStatus::AwaitingApproval);
+    cr.quantity = 4;
+    cr.requested_by.username = "bob".into();
+    t.send(Msg::ApprovalsLoaded {
+        id,
+        result: Ok(vec![cr]),
+    });
+    assert_eq!(t.m.awaiting_requests(), 1);
+    let fx = t.code(KeyCode::Enter);
+    let id = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::LoadSubscription { id, .. } => Some(*id),
+            _ => None,
+        })
+        .expect("the subscription as it is now");
+    t.send(Msg::SubscriptionLoaded {
+        id,
+        subscription_id: "s1".into(),
+        result: Ok(sub),
+    });
+    assert_eq!(t.m.context(), Context::ApprovalReview);
+    let review = |m: &Model| match m.screen() {
+        Screen::Approvals(a) => a.review.as_ref().map(|r| (r.acks.clone(), r.can_approve())),
+        _ => None,
+    };
+    let (acks, ready) = review(&t.m).unwrap();
+    assert!(!acks.is_empty(), "the reduction warns");
+    assert!(!ready);
+    assert!(t.ch('y').is_empty(), "not approvable before every tick");
+    for _ in 0..acks.len() {
+        t.ch(' ');
+        t.code(KeyCode::Tab);
+    }
+    assert_eq!(review(&t.m).map(|r| r.1), Some(true));
+    let fx = t.ch('y');
+    let Some(Effect::DecideRequest {
+        decision, audit, ..
+    }) = fx.first()
+    else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(*decision, Decision::Approve);
+    assert_eq!(audit.status, AuditStatus::Approved);
+    assert_eq!(audit.change_request_id.as_deref(), Some("cr-1"));
+}
