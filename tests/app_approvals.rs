@@ -157,6 +157,8 @@ async fn a_request_approved_by_a_second_person_is_followed_to_provisioned() {
     );
     let requested = lines_with(&app, AuditStatus::Requested);
     assert_eq!(requested[0].change_request_id.as_deref(), Some(id.as_str()));
+    let succeeded = lines_with(&app, AuditStatus::Succeeded);
+    assert_eq!(succeeded[0].change_request_id.as_deref(), Some(id.as_str()));
     second.stop().await;
     app.stop().await;
 }

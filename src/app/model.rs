@@ -750,6 +750,8 @@ pub struct OperationTracker {
     /// For the final audit line.
     pub idempotency_key: String,
     pub approval_reference: Option<String>,
+    /// The approved change request it provisions, if any (audit lines).
+    pub change_request_id: Option<String>,
 }
 
 impl OperationTracker {

@@ -281,6 +281,7 @@ pub(super) fn on_decided(
                     error: None,
                     idempotency_key: String::new(),
                     approval_reference: cr.approval_reference.clone(),
+                    change_request_id: Some(cr.id.clone()),
                 });
                 fx.push(Effect::TrackOperation {
                     operation_id: op.id,

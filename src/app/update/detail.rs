@@ -84,6 +84,7 @@ pub(super) fn adopt_pending_operation(
         error: None,
         idempotency_key: String::new(),
         approval_reference: None,
+        change_request_id: None,
     });
     fx.push(Effect::TrackOperation {
         operation_id: p.id.clone(),

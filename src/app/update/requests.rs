@@ -52,6 +52,20 @@ pub(super) fn on_request(model: &mut Model, request: ChangeRequestDto, fx: &mut 
     if !was_awaiting || request.status == ChangeRequestStatus::AwaitingApproval {
         return;
     }
+    // A review of it left open (its requester's) is over, and the list of
+    // what awaits approval changed.
+    for s in &mut model.stack {
+        if let Screen::Approvals(a) = s
+            && a.review
+                .as_ref()
+                .is_some_and(|r| r.request.id == request.id)
+        {
+            a.review = None;
+        }
+    }
+    if model.second_person() {
+        load_approvals(model, fx);
+    }
     let name = request.subscription_name.clone();
     match (request.status, &request.operation_id) {
         (ChangeRequestStatus::Approved, Some(op_id)) => {
@@ -68,6 +82,7 @@ pub(super) fn on_request(model: &mut Model, request: ChangeRequestDto, fx: &mut 
                 error: None,
                 idempotency_key: key.clone(),
                 approval_reference: request.approval_reference.clone(),
+                change_request_id: Some(request.id.clone()),
             });
             fx.push(Effect::TrackOperation {
                 operation_id: op_id.clone(),

@@ -317,6 +317,7 @@ pub(super) fn on_change_submitted(
                 error: None,
                 idempotency_key: key,
                 approval_reference: reference,
+                change_request_id: None,
             });
             if op.status == OperationStatus::Pending {
                 fx.push(Effect::TrackOperation {
