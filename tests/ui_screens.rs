@@ -7,7 +7,11 @@
 //! nothing on screen moves; ids that would differ per run are filtered.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use licencias::api::{OperationDto, ScheduledChangeDto, ServiceDto, SubscriptionDto, UserInfo};
+use licencias::api::{
+    Actor, ApprovalMode, ChangeRequestDto, ChangeRequestStatus, EffectiveDto, HistoryEvent,
+    HistoryKind, MeResponse, OperationDto, Role, ScheduledChangeDto, ServiceDto, SubscriptionDto,
+    TenantInfo, UserInfo,
+};
 use licencias::app::{
     ChangeOutcome, DemoInfo, Effect, EnrolAnswer, Key, KeyCode, LoginAnswer, Model, ModelInit, Msg,
     Prefs, RequestId, SessionInfo, StoreKind, update,
@@ -213,6 +217,44 @@ impl Driver {
             id,
             subscription_id: sub_id.to_string(),
             result: Ok(detail(sub_id)),
+        });
+    }
+
+    /// Answer `GET /me`: the demo user in a tenant of `approval` mode.
+    fn me(&mut self, approval: ApprovalMode) {
+        let id = self.find(|e| match e {
+            Effect::LoadMe { id } => Some(*id),
+            _ => None,
+        });
+        self.send(Msg::MeLoaded {
+            id,
+            result: Ok(MeResponse {
+                username: "demo".into(),
+                display_name: "Demo Admin".into(),
+                roles: Role::ALL.to_vec(),
+                tenant: TenantInfo {
+                    id: "contoso".into(),
+                    name: "Contoso".into(),
+                    approval,
+                },
+            }),
+        });
+    }
+
+    /// Answer the latest history load of `sub_id` with `events`.
+    fn answer_history(&mut self, sub_id: &str, events: Vec<HistoryEvent>) {
+        let id = self.find(|e| match e {
+            Effect::LoadHistory {
+                id,
+                subscription_id,
+                ..
+            } if subscription_id == sub_id => Some(*id),
+            _ => None,
+        });
+        self.send(Msg::HistoryLoaded {
+            id,
+            subscription_id: sub_id.to_string(),
+            result: Ok(events),
         });
     }
 
@@ -606,6 +648,150 @@ fn detail_screen() {
     snap!("detail_pending_es_120x40", d.snap(120, 40));
 }
 
+// ------------------------------------------------------------------ history
+
+fn actor(username: &str, display_name: &str) -> Option<Actor> {
+    Some(Actor {
+        username: username.into(),
+        display_name: display_name.into(),
+    })
+}
+
+/// A story of two requests, newest first: one approved and provisioned,
+/// one rejected with its reason, and a change at renewal before them.
+fn story() -> Vec<HistoryEvent> {
+    let admin = || actor("fabrikam-admin", "Fabrikam Admin");
+    let approver = || actor("fabrikam-approver", "Fabrikam Approver");
+    let ev = |at_: &str, kind, who: Option<Actor>, from: u32, to: u32| {
+        let mut e = HistoryEvent::new(at(at_), kind, who);
+        e.from = Some(from);
+        e.to = Some(to);
+        e
+    };
+    let mut out = Vec::new();
+    out.push(ev(
+        "2026-11-27T14:31:00Z",
+        HistoryKind::OperationSucceeded,
+        None,
+        8,
+        12,
+    ));
+    let mut e = ev(
+        "2026-11-27T14:30:00Z",
+        HistoryKind::OperationAccepted,
+        None,
+        8,
+        12,
+    );
+    e.operation_id = Some("op-41".into());
+    out.push(e);
+    let mut e = ev(
+        "2026-11-27T14:30:00Z",
+        HistoryKind::ChangeApproved,
+        approver(),
+        8,
+        12,
+    );
+    e.effective = Some(EffectiveDto::Now);
+    e.approval_reference = Some("CAB-7".into());
+    e.change_request_id = Some("cr-2".into());
+    out.push(e);
+    let mut e = ev(
+        "2026-11-27T13:05:00Z",
+        HistoryKind::ChangeRequested,
+        admin(),
+        8,
+        12,
+    );
+    e.effective = Some(EffectiveDto::Now);
+    e.approval_reference = Some("CAB-7".into());
+    e.change_request_id = Some("cr-2".into());
+    out.push(e);
+    let mut e = ev(
+        "2026-11-26T16:00:00Z",
+        HistoryKind::ChangeRejected,
+        approver(),
+        8,
+        40,
+    );
+    e.change_request_id = Some("cr-1".into());
+    e.reason = Some("Not in this quarter's budget; ask again in January.".into());
+    out.push(e);
+    let mut e = ev(
+        "2026-11-26T15:10:00Z",
+        HistoryKind::ChangeRequested,
+        admin(),
+        8,
+        40,
+    );
+    e.effective = Some(EffectiveDto::Now);
+    e.change_request_id = Some("cr-1".into());
+    out.push(e);
+    let mut e = ev(
+        "2026-11-21T15:00:00Z",
+        HistoryKind::ChangeScheduled,
+        actor("demo", "Demo Admin"),
+        8,
+        6,
+    );
+    e.effective = Some(EffectiveDto::Renewal);
+    e.effective_date = Some(d("2026-12-20"));
+    out.push(e);
+    out.push(ev("2026-11-20T15:00:00Z", HistoryKind::Renewed, None, 8, 8));
+    out
+}
+
+#[test]
+fn history_in_the_detail_and_on_its_own_screen() {
+    for (lang, tag) in [(Lang::En, "en"), (Lang::Es, "es")] {
+        let mut d = Driver::new(lang, false, true, false);
+        d.signed_in();
+        d.open("sub-bs");
+        d.answer_history("sub-bs", story()[..5].to_vec());
+        // at 80x24 the last events fit under the fields, never over them
+        let s = d.snap(80, 24);
+        assert!(s.contains("sub-bs") && s.contains("12"), "{s}");
+        snap!(format!("detail_history_{tag}_80x24"), s);
+        let s = d.snap(120, 40);
+        assert!(s.contains("Fabrikam Admin: "), "all five at 120x40: {s}");
+        snap!(format!("detail_history_{tag}_120x40"), s);
+        d.key(Key::ch('h'));
+        // the five events already read show while the rest loads
+        let s = d.snap(80, 24);
+        assert!(s.contains("Fabrikam Admin: "), "{s}");
+        assert!(!s.contains("Demo Admin"), "{s}");
+        d.answer_history("sub-bs", story());
+        let s = d.snap(80, 24);
+        assert!(s.contains("CAB-7") && s.contains("cr-1"), "{s}");
+        snap!(format!("history_{tag}_80x24"), s);
+        snap!(format!("history_{tag}_120x40"), d.snap(120, 40));
+        d.key(Key::ch('?'));
+        snap!(format!("history_help_{tag}_80x24"), d.snap(80, 24));
+    }
+    // scrolled to the oldest events
+    let mut d = Driver::new(Lang::En, false, true, false);
+    d.signed_in();
+    d.open("sub-bs");
+    d.key(Key::ch('h'));
+    d.answer_history("sub-bs", story());
+    // a short terminal: five events a page, the last page from the fourth
+    d.resize(80, 16);
+    d.code(KeyCode::End);
+    let s = d.draw(80, 16);
+    assert!(!s.contains("provisioned") && s.contains("renewed"), "{s}");
+    snap!("history_scrolled_en_80x16", s);
+    d.key(Key::ch('k'));
+    assert!(d.draw(80, 16).contains("approved 8 -> 12"));
+    // nothing yet
+    let mut d = Driver::new(Lang::Es, false, true, false);
+    d.signed_in();
+    d.open("sub-bs");
+    d.key(Key::ch('h'));
+    d.answer_history("sub-bs", Vec::new());
+    let s = d.snap(80, 24);
+    assert!(s.contains("Todavía no hay cambios registrados."), "{s}");
+}
+
 // ------------------------------------------------------------------ wizard
 
 #[test]
@@ -650,6 +836,185 @@ fn wizard_total_live_preview_and_refusals() {
     let s = d.snap(120, 40);
     assert!(s.contains("schedule it for Dec 20, 2026"), "{s}");
     snap!("wizard_total_decrease_refused_en_120x40", s);
+}
+
+/// The request the portal answers for 25 -> 30 on `sub-bb`.
+fn request_for_bb(status: ChangeRequestStatus) -> ChangeRequestDto {
+    ChangeRequestDto {
+        id: "cr-7".into(),
+        subscription_id: "sub-bb".into(),
+        subscription_name: "Microsoft 365 Business Basic".into(),
+        from: 25,
+        quantity: 30,
+        effective: EffectiveDto::Now,
+        effective_date: d("2026-11-27"),
+        approval_reference: Some("CAB-7".into()),
+        warnings: Vec::new(),
+        requested_by: Actor {
+            username: "demo".into(),
+            display_name: "Demo Admin".into(),
+        },
+        requested_at: at(NOW),
+        expires_at: at("2026-11-30T15:00:00Z"),
+        status,
+        decided_by: None,
+        decided_at: None,
+        reason: None,
+        operation_id: None,
+    }
+}
+
+#[test]
+fn second_person_review_send_for_approval_and_the_request_tracker() {
+    for (lang, tag) in [(Lang::En, "en"), (Lang::Es, "es")] {
+        let mut d = Driver::new(lang, false, true, false);
+        d.signed_in();
+        d.me(ApprovalMode::SecondPerson);
+        d.open("sub-bb");
+        d.key(Key::ch('c'));
+        d.code(KeyCode::Enter);
+        d.typed("30");
+        d.code(KeyCode::Enter);
+        d.typed("CAB-7");
+        let s = d.snap(80, 24);
+        let (send, second) = match lang {
+            Lang::En => ("Send for approval", "A second person must approve"),
+            Lang::Es => ("Enviar para aprobación", "Otra persona debe aprobar"),
+        };
+        assert!(s.contains(send) && s.contains(second), "{s}");
+        assert!(!s.contains("[ ]"), "no attestation box: {s}");
+        snap!(format!("wizard_review_second_person_{tag}_80x24"), s);
+        d.code(KeyCode::Enter);
+        let id = d.find(|e| match e {
+            Effect::SubmitChange { id, .. } => Some(*id),
+            _ => None,
+        });
+        d.send(Msg::ChangeSubmitted {
+            id,
+            result: Ok(ChangeOutcome::AwaitingApproval(Box::new(request_for_bb(
+                ChangeRequestStatus::AwaitingApproval,
+            )))),
+        });
+        let s = d.snap(80, 24);
+        assert!(s.contains("cr-7"), "{s}");
+        snap!(format!("wizard_awaiting_{tag}_80x24"), s);
+        snap!(format!("wizard_awaiting_{tag}_120x40"), d.snap(120, 40));
+        let mut rejected = request_for_bb(ChangeRequestStatus::Rejected);
+        rejected.decided_by = Some(Actor {
+            username: "fabrikam-approver".into(),
+            display_name: "Fabrikam Approver".into(),
+        });
+        rejected.reason = Some("Not this quarter".into());
+        d.send(Msg::RequestProgress {
+            request: rejected,
+            now: at(NOW),
+        });
+        let s = d.snap(80, 24);
+        assert!(
+            s.contains("Not this quarter") && s.contains("Fabrikam Approver"),
+            "{s}"
+        );
+        snap!(format!("wizard_rejected_{tag}_80x24"), s);
+    }
+}
+
+impl Driver {
+    /// Answer the latest load of the requests awaiting approval.
+    fn answer_approvals(&mut self, list: Vec<ChangeRequestDto>) {
+        let id = self.find(|e| match e {
+            Effect::LoadApprovals { id } => Some(*id),
+            _ => None,
+        });
+        self.send(Msg::ApprovalsLoaded {
+            id,
+            result: Ok(list),
+        });
+    }
+}
+
+/// Two requests awaiting approval: another user's (sub-bb, 25 -> 30) and
+/// the demo user's own (sub-bs, 10 -> 4).
+fn awaiting() -> Vec<ChangeRequestDto> {
+    let mut other = request_for_bb(ChangeRequestStatus::AwaitingApproval);
+    other.requested_by = Actor {
+        username: "fabrikam-admin".into(),
+        display_name: "Fabrikam Admin".into(),
+    };
+    other.requested_at = at("2026-11-27T12:30:00Z");
+    let mut own = request_for_bb(ChangeRequestStatus::AwaitingApproval);
+    own.id = "cr-8".into();
+    own.subscription_id = "sub-bs".into();
+    own.subscription_name = "Microsoft 365 Business Standard".into();
+    own.from = 10;
+    own.quantity = 4;
+    own.approval_reference = None;
+    own.requested_at = at("2026-11-27T14:00:00Z");
+    vec![other, own]
+}
+
+#[test]
+fn approvals_list_review_and_reject() {
+    for (lang, tag) in [(Lang::En, "en"), (Lang::Es, "es")] {
+        let mut d = Driver::new(lang, false, true, false);
+        d.signed_in();
+        d.me(ApprovalMode::SecondPerson);
+        d.answer_approvals(awaiting());
+        let s = d.snap(80, 24);
+        let hint = match lang {
+            Lang::En => "a approvals",
+            Lang::Es => "a aprobaciones",
+        };
+        assert!(s.contains(hint), "the hint in a second_person tenant: {s}");
+        assert!(s.contains("2"), "{s}");
+        d.key(Key::ch('a'));
+        d.answer_approvals(awaiting());
+        let s = d.snap(80, 24);
+        assert!(
+            s.contains("Fabrikam Admin") && s.contains("25 -> 30"),
+            "{s}"
+        );
+        snap!(format!("approvals_{tag}_80x24"), s);
+        snap!(format!("approvals_{tag}_120x40"), d.snap(120, 40));
+        // another user's request: the review against the subscription now
+        d.code(KeyCode::Enter);
+        let id = d.find(|e| match e {
+            Effect::LoadSubscription { id, .. } => Some(*id),
+            _ => None,
+        });
+        d.send(Msg::SubscriptionLoaded {
+            id,
+            subscription_id: "sub-bb".into(),
+            result: Ok(detail("sub-bb")),
+        });
+        let s = d.snap(80, 24);
+        assert!(s.contains("cr-7") && s.contains("CAB-7"), "{s}");
+        snap!(format!("approval_review_{tag}_80x24"), s);
+        snap!(format!("approval_review_{tag}_120x40"), d.snap(120, 40));
+        d.key(Key::ch('n'));
+        d.typed("Not this quarter");
+        snap!(format!("approval_reject_{tag}_80x24"), d.snap(80, 24));
+        // one's own request: the screen says why it cannot be approved
+        d.code(KeyCode::Esc);
+        d.code(KeyCode::Esc);
+        d.key(Key::ch('j'));
+        d.code(KeyCode::Enter);
+        let id = d.find(|e| match e {
+            Effect::LoadSubscription { id, .. } => Some(*id),
+            _ => None,
+        });
+        d.send(Msg::SubscriptionLoaded {
+            id,
+            subscription_id: "sub-bs".into(),
+            result: Ok(detail("sub-bs")),
+        });
+        let s = d.snap(80, 24);
+        let why = match lang {
+            Lang::En => "This is your own request",
+            Lang::Es => "Es su propia solicitud",
+        };
+        assert!(s.contains(why), "{s}");
+        snap!(format!("approval_own_{tag}_80x24"), s);
+    }
 }
 
 #[test]
@@ -782,6 +1147,13 @@ fn every_screen(lang: Lang, ascii: bool, color: bool) -> Vec<(&'static str, Driv
     d.signed_in();
     d.open("sub-e3");
     out.push(("detail", d));
+    let mut d = Driver::new(lang, ascii, color, false);
+    d.signed_in();
+    d.open("sub-bs");
+    d.answer_history("sub-bs", story()[..5].to_vec());
+    d.key(Key::ch('h'));
+    d.answer_history("sub-bs", story());
+    out.push(("history", d));
     let mut d = Driver::new(lang, ascii, color, false);
     d.signed_in();
     d.open("sub-bb");

@@ -50,6 +50,16 @@ pub enum Action {
     StartChange,
     /// `x`: cancel the scheduled change (asks first).
     CancelScheduled,
+    /// `h`: the subscription's full history.
+    OpenHistory,
+    /// `a`: the requests awaiting approval.
+    OpenApprovals,
+    /// `y` in an approval review: approve.
+    Approve,
+    /// `n` in an approval review: reject (asks the reason).
+    Reject,
+    /// `c` in an approval review of one's own request: cancel it.
+    CancelRequest,
     /// `y` / Enter in a confirmation.
     Yes,
     /// `n` / Esc in a confirmation.
@@ -80,9 +90,19 @@ pub enum Context {
     /// Waiting on a sign-in answer (only global keys).
     Busy,
     Services,
+    /// The services list in a `second_person` tenant (`a`: approvals).
+    ServicesApprovals,
     ServicesFilter,
     Detail,
     DetailConfirmCancel,
+    /// A subscription's full history.
+    History,
+    /// The requests awaiting approval.
+    Approvals,
+    /// The review of one request.
+    ApprovalReview,
+    /// Typing the reason of a rejection.
+    ApprovalReject,
     WizardWhen,
     /// The quantity step with no offer under the field.
     WizardTotal,
@@ -199,6 +219,44 @@ const SERVICES: &[Binding] = &[
     CTRL_C,
 ];
 
+/// The services list in a `second_person` tenant: `a` opens the approvals.
+const SERVICES_APPROVALS: &[Binding] = &[
+    b(k(KeyCode::Enter), Action::Open, Label::KeyOpen, true),
+    b(Key::ch('/'), Action::Filter, Label::KeyFilter, true),
+    b(Key::ch('s'), Action::SortCycle, Label::KeySort, true),
+    b(Key::ch('r'), Action::Refresh, Label::KeyRefresh, true),
+    b(Key::ch('j'), Action::Down, Label::KeyDown, false),
+    b(k(KeyCode::Down), Action::Down, Label::KeyDown, false),
+    b(Key::ch('k'), Action::Up, Label::KeyUp, false),
+    b(k(KeyCode::Up), Action::Up, Label::KeyUp, false),
+    b(
+        k(KeyCode::PageDown),
+        Action::PageDown,
+        Label::KeyPageDown,
+        false,
+    ),
+    b(k(KeyCode::PageUp), Action::PageUp, Label::KeyPageUp, false),
+    b(k(KeyCode::Home), Action::Top, Label::KeyTop, false),
+    b(k(KeyCode::End), Action::Bottom, Label::KeyBottom, false),
+    b(
+        k(KeyCode::Esc),
+        Action::ClearFilter,
+        Label::KeyClearFilter,
+        false,
+    ),
+    b(
+        Key::ch('a'),
+        Action::OpenApprovals,
+        Label::KeyApprovals,
+        true,
+    ),
+    b(Key::ch('L'), Action::Logout, Label::KeyLogout, false),
+    HELP,
+    F1,
+    b(Key::ch('q'), Action::Back, Label::KeyQuit, true),
+    CTRL_C,
+];
+
 const SERVICES_FILTER: &[Binding] = &[
     b(k(KeyCode::Enter), Action::Open, Label::KeyOpen, true),
     b(
@@ -228,11 +286,91 @@ const DETAIL: &[Binding] = &[
         Label::KeyCancelScheduled,
         true,
     ),
+    b(Key::ch('h'), Action::OpenHistory, Label::KeyHistory, true),
     b(Key::ch('r'), Action::Refresh, Label::KeyRefresh, true),
     HELP,
     F1,
     b(Key::ch('q'), Action::Back, Label::KeyBack, true),
     b(k(KeyCode::Esc), Action::Back, Label::KeyBack, false),
+    CTRL_C,
+];
+
+const HISTORY: &[Binding] = &[
+    b(Key::ch('j'), Action::Down, Label::KeyDown, false),
+    b(k(KeyCode::Down), Action::Down, Label::KeyDown, false),
+    b(Key::ch('k'), Action::Up, Label::KeyUp, false),
+    b(k(KeyCode::Up), Action::Up, Label::KeyUp, false),
+    b(
+        k(KeyCode::PageDown),
+        Action::PageDown,
+        Label::KeyPageDown,
+        true,
+    ),
+    b(k(KeyCode::PageUp), Action::PageUp, Label::KeyPageUp, false),
+    b(k(KeyCode::Home), Action::Top, Label::KeyTop, false),
+    b(k(KeyCode::End), Action::Bottom, Label::KeyBottom, false),
+    b(Key::ch('r'), Action::Refresh, Label::KeyRefresh, true),
+    HELP,
+    F1,
+    b(Key::ch('q'), Action::Back, Label::KeyBack, true),
+    b(k(KeyCode::Esc), Action::Back, Label::KeyBack, false),
+    CTRL_C,
+];
+
+const APPROVALS: &[Binding] = &[
+    b(k(KeyCode::Enter), Action::Open, Label::KeyReview, true),
+    b(Key::ch('j'), Action::Down, Label::KeyDown, false),
+    b(k(KeyCode::Down), Action::Down, Label::KeyDown, false),
+    b(Key::ch('k'), Action::Up, Label::KeyUp, false),
+    b(k(KeyCode::Up), Action::Up, Label::KeyUp, false),
+    b(Key::ch('r'), Action::Refresh, Label::KeyRefresh, true),
+    HELP,
+    F1,
+    b(Key::ch('q'), Action::Back, Label::KeyBack, true),
+    b(k(KeyCode::Esc), Action::Back, Label::KeyBack, false),
+    CTRL_C,
+];
+
+const APPROVAL_REVIEW: &[Binding] = &[
+    b(Key::ch('y'), Action::Approve, Label::KeyApprove, true),
+    b(Key::ch('n'), Action::Reject, Label::KeyReject, true),
+    b(
+        Key::ch('c'),
+        Action::CancelRequest,
+        Label::KeyCancelRequest,
+        true,
+    ),
+    b(Key::ch(' '), Action::Toggle, Label::KeyToggle, true),
+    b(
+        k(KeyCode::Tab),
+        Action::NextField,
+        Label::KeyNextField,
+        false,
+    ),
+    b(
+        k(KeyCode::Down),
+        Action::NextField,
+        Label::KeyNextField,
+        false,
+    ),
+    b(
+        k(KeyCode::Up),
+        Action::PrevField,
+        Label::KeyPrevField,
+        false,
+    ),
+    HELP,
+    F1,
+    b(k(KeyCode::Esc), Action::Back, Label::KeyBack, true),
+    b(Key::ch('q'), Action::Back, Label::KeyBack, false),
+    CTRL_C,
+];
+
+/// The reason field takes printable keys.
+const APPROVAL_REJECT: &[Binding] = &[
+    b(k(KeyCode::Enter), Action::Reject, Label::KeyReject, true),
+    F1,
+    b(k(KeyCode::Esc), Action::Back, Label::KeyBack, true),
     CTRL_C,
 ];
 
@@ -375,9 +513,14 @@ pub fn bindings(ctx: Context) -> &'static [Binding] {
         Context::MfaEnrol | Context::MfaVerify => MFA,
         Context::Busy => BUSY,
         Context::Services => SERVICES,
+        Context::ServicesApprovals => SERVICES_APPROVALS,
         Context::ServicesFilter => SERVICES_FILTER,
         Context::Detail => DETAIL,
         Context::DetailConfirmCancel => DETAIL_CONFIRM_CANCEL,
+        Context::History => HISTORY,
+        Context::Approvals => APPROVALS,
+        Context::ApprovalReview => APPROVAL_REVIEW,
+        Context::ApprovalReject => APPROVAL_REJECT,
         Context::WizardWhen => WIZARD_WHEN,
         Context::WizardTotal => WIZARD_TOTAL,
         Context::WizardTotalUseTotal => WIZARD_TOTAL_USE_TOTAL,
@@ -429,15 +572,20 @@ pub fn help_rows(ctx: Context) -> Vec<(Vec<Key>, Label)> {
 mod tests {
     use super::*;
 
-    const ALL: [Context; 17] = [
+    const ALL: [Context; 22] = [
         Context::Login,
         Context::MfaEnrol,
         Context::MfaVerify,
         Context::Busy,
         Context::Services,
+        Context::ServicesApprovals,
         Context::ServicesFilter,
         Context::Detail,
         Context::DetailConfirmCancel,
+        Context::History,
+        Context::Approvals,
+        Context::ApprovalReview,
+        Context::ApprovalReject,
         Context::WizardWhen,
         Context::WizardTotal,
         Context::WizardTotalUseTotal,
@@ -495,6 +643,11 @@ mod tests {
         let d = Context::Detail;
         assert_eq!(resolve(d, &Key::ch('c')), Some(StartChange));
         assert_eq!(resolve(d, &Key::ch('x')), Some(CancelScheduled));
+        assert_eq!(resolve(d, &Key::ch('h')), Some(OpenHistory));
+        let h = Context::History;
+        assert_eq!(resolve(h, &Key::ch('j')), Some(Down));
+        assert_eq!(resolve(h, &Key::plain(KeyCode::PageUp)), Some(PageUp));
+        assert_eq!(resolve(h, &Key::plain(KeyCode::Esc)), Some(Back));
         assert_eq!(resolve(d, &Key::ch('q')), Some(Back));
         assert_eq!(resolve(d, &Key::plain(KeyCode::Esc)), Some(Back));
         assert_eq!(

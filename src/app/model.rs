@@ -10,7 +10,10 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use secrecy::SecretString;
 
-use crate::api::{OperationDto, ScheduledChangeDto, SubscriptionDto, SubscriptionSummary};
+use crate::api::{
+    HistoryEvent, MeResponse, OperationDto, ScheduledChangeDto, SubscriptionDto,
+    SubscriptionSummary,
+};
 use crate::domain::{
     ChangePlan, Effective, OperationStatus, Policy, Quantity, Refusal, WindowStatus,
 };
@@ -255,6 +258,95 @@ pub enum Screen {
     Services,
     Detail(DetailState),
     Wizard(Box<Wizard>),
+    /// A subscription's full history (`h` from the detail).
+    History(HistoryState),
+    /// Change requests awaiting approval (`a` from the services list, in a
+    /// `second_person` tenant).
+    Approvals(ApprovalsState),
+}
+
+/// The approvals screen: the tenant's requests awaiting approval
+/// ([`Model::approvals`]) and, after Enter, the review of one.
+#[derive(Debug, Default)]
+pub struct ApprovalsState {
+    pub selected: usize,
+    pub review: Option<Box<ApprovalReview>>,
+}
+
+/// The review of a request by an approver: the same review as the wizard,
+/// with the warnings computed again against the subscription as it is now.
+#[derive(Debug)]
+pub struct ApprovalReview {
+    pub request: crate::api::ChangeRequestDto,
+    /// Loading the subscription as it is now.
+    pub loading: Option<RequestId>,
+    /// The plan recomputed now (`None` while loading).
+    pub plan: Option<Result<ChangePlan, Refusal>>,
+    /// One per warning of the plan.
+    pub acks: Vec<bool>,
+    /// The warning with the focus.
+    pub focus: usize,
+    /// `n` pressed: typing the reason of a rejection.
+    pub rejecting: bool,
+    pub reason: TextField,
+    /// Approve, reject or cancel in flight.
+    pub decision: Option<RequestId>,
+    pub error: Option<Failure>,
+}
+
+impl ApprovalReview {
+    pub fn new(request: crate::api::ChangeRequestDto) -> Self {
+        Self {
+            request,
+            loading: None,
+            plan: None,
+            acks: Vec::new(),
+            focus: 0,
+            rejecting: false,
+            reason: TextField::text(crate::api::MAX_REASON_CHARS),
+            decision: None,
+            error: None,
+        }
+    }
+    /// Every warning ticked and the change still allowed now.
+    pub fn can_approve(&self) -> bool {
+        matches!(self.plan, Some(Ok(_))) && self.acks.iter().all(|&a| a)
+    }
+}
+
+/// The tenant's change requests awaiting approval, as last loaded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApprovalsList {
+    /// `None` until the first answer.
+    pub requests: Option<Vec<crate::api::ChangeRequestDto>>,
+    pub loading: Option<RequestId>,
+    pub error: Option<Failure>,
+}
+
+/// Events of a subscription's history shown in its detail.
+pub const DETAIL_HISTORY_EVENTS: usize = 5;
+
+/// The full history of a subscription, newest first.
+#[derive(Debug)]
+pub struct HistoryState {
+    pub subscription_id: String,
+    /// The subscription's name, for the title.
+    pub name: String,
+    /// Index of the first event shown (scrolling).
+    pub offset: usize,
+}
+
+/// A subscription's history as last loaded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HistoryCache {
+    /// Newest first; `None` until the first answer.
+    pub events: Option<Vec<HistoryEvent>>,
+    /// The whole history (not only the last few events).
+    pub full: bool,
+    /// Load in flight.
+    pub request: Option<RequestId>,
+    /// Why the last load failed.
+    pub error: Option<Failure>,
 }
 
 /// Subscription detail ("Administrar suscripción").
@@ -408,6 +500,9 @@ pub struct Wizard {
     /// The last error (conflict, server refusal, network), shown as a banner
     /// on the step the wizard came back to. Cleared by the next edit.
     pub error: Option<WizardError>,
+    /// The tenant wants a second person to approve (`GET /me`): Review
+    /// says so instead of asking the user to attest, and sends a request.
+    pub second_person: bool,
 }
 
 impl Wizard {
@@ -423,6 +518,7 @@ impl Wizard {
             },
             step: WizardStep::When,
             error: None,
+            second_person: false,
         }
     }
 
@@ -517,6 +613,8 @@ pub struct ReviewState {
     pub focus: ReviewFocus,
     /// Set at the first Confirm of this change; kept for retries.
     pub confirmed: Option<ConfirmedChange>,
+    /// A second person approves: no attestation box, "Send for approval".
+    pub second_person: bool,
 }
 
 impl ReviewState {
@@ -533,12 +631,23 @@ impl ReviewState {
             approved: false,
             focus,
             confirmed: None,
+            second_person: false,
         }
     }
+    /// The review for a tenant's approval mode: with `second_person` there
+    /// is no attestation box (a second person approves instead).
+    pub fn for_mode(plan: ChangePlan, second_person: bool) -> Self {
+        let mut r = Self::new(plan);
+        r.second_person = second_person;
+        if second_person && r.focus == ReviewFocus::Approval {
+            r.focus = ReviewFocus::Reference;
+        }
+        r
+    }
     /// Confirm is enabled only when every warning is acknowledged and the
-    /// approval checkbox is ticked.
+    /// approval checkbox is ticked (no box when a second person approves).
     pub fn can_confirm(&self) -> bool {
-        self.approved && self.acks.iter().all(|&a| a)
+        (self.approved || self.second_person) && self.acks.iter().all(|&a| a)
     }
     /// Whether warning `i` is acknowledged.
     pub fn acknowledged(&self, i: usize) -> bool {
@@ -547,11 +656,10 @@ impl ReviewState {
     /// Every focusable item, in Tab order.
     pub fn focus_order(&self) -> Vec<ReviewFocus> {
         let mut v: Vec<ReviewFocus> = (0..self.acks.len()).map(ReviewFocus::Warning).collect();
-        v.extend([
-            ReviewFocus::Approval,
-            ReviewFocus::Reference,
-            ReviewFocus::Confirm,
-        ]);
+        if !self.second_person {
+            v.push(ReviewFocus::Approval);
+        }
+        v.extend([ReviewFocus::Reference, ReviewFocus::Confirm]);
         v
     }
 }
@@ -586,6 +694,33 @@ pub enum WizardStep {
         plan: ChangePlan,
         operation: OperationDto,
     },
+    /// Sent for a second person's approval: follows the request (its
+    /// tracker in [`Model::requests`]) until it is decided; approved
+    /// immediate changes go on to `Tracking`.
+    AwaitingApproval {
+        plan: ChangePlan,
+        request_id: String,
+    },
+}
+
+/// A change request this session sent, followed until it is decided. Lives
+/// outside the wizard: the user can leave and the status bar keeps
+/// following it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestTracker {
+    /// The request as last read.
+    pub request: crate::api::ChangeRequestDto,
+    /// The change's idempotency key: the provisioning of an approved
+    /// request gets audit lines under it.
+    pub idempotency_key: String,
+    /// Why following it stopped, if it did.
+    pub error: Option<Failure>,
+}
+
+impl RequestTracker {
+    pub fn is_awaiting(&self) -> bool {
+        self.request.status == crate::api::ChangeRequestStatus::AwaitingApproval
+    }
 }
 
 /// How a wizard ended well.
@@ -593,8 +728,6 @@ pub enum WizardStep {
 pub enum DoneOutcome {
     Applied(OperationDto),
     Scheduled(ScheduledChangeDto),
-    /// Sent for a second person's approval.
-    SentForApproval(Box<crate::api::ChangeRequestDto>),
 }
 
 // ---------------------------------------------------------------- operations
@@ -617,6 +750,8 @@ pub struct OperationTracker {
     /// For the final audit line.
     pub idempotency_key: String,
     pub approval_reference: Option<String>,
+    /// The approved change request it provisions, if any (audit lines).
+    pub change_request_id: Option<String>,
 }
 
 impl OperationTracker {
@@ -671,6 +806,12 @@ pub enum RequestKind {
     Change(String),
     CancelScheduled(String),
     Logout,
+    /// `GET /me` after signing in.
+    Me,
+    History(String),
+    Approvals,
+    /// Approve, reject or cancel a change request.
+    Decision(String),
 }
 
 // ---------------------------------------------------------------- model
@@ -694,8 +835,17 @@ pub struct Model {
     pub services: ServicesState,
     /// Subscriptions loaded in detail, by id.
     pub subscriptions: HashMap<String, CachedSubscription>,
+    /// Who is signed in, their roles and the tenant's approval mode
+    /// (`GET /me`); `None` until it answers.
+    pub me: Option<MeResponse>,
+    /// Subscription histories, by subscription id.
+    pub histories: HashMap<String, HistoryCache>,
+    /// The tenant's requests awaiting approval (second_person tenants).
+    pub approvals: ApprovalsList,
     /// Tracked immediate changes (newest last).
     pub operations: Vec<OperationTracker>,
+    /// Change requests sent in this session, followed until decided.
+    pub requests: Vec<RequestTracker>,
     pub toasts: Vec<Toast>,
     /// The `?` help overlay.
     pub help: bool,
@@ -750,7 +900,11 @@ impl Model {
             stack: vec![Screen::Services],
             services: ServicesState::default(),
             subscriptions: HashMap::new(),
+            me: None,
+            histories: HashMap::new(),
+            approvals: ApprovalsList::default(),
             operations: Vec::new(),
+            requests: Vec::new(),
             toasts: Vec::new(),
             help: false,
             prefs: init.prefs,
@@ -787,6 +941,18 @@ impl Model {
         self.subscriptions.get(id).map(|c| &c.dto)
     }
 
+    /// Whether the tenant wants a second person to approve changes.
+    pub fn second_person(&self) -> bool {
+        self.me
+            .as_ref()
+            .is_some_and(|m| m.tenant.approval == crate::api::ApprovalMode::SecondPerson)
+    }
+
+    /// A subscription's history, as last loaded.
+    pub fn history(&self, subscription_id: &str) -> Option<&HistoryCache> {
+        self.histories.get(subscription_id)
+    }
+
     /// The tracker of an operation.
     pub fn operation(&self, id: &str) -> Option<&OperationTracker> {
         self.operations.iter().find(|o| o.operation_id == id)
@@ -799,6 +965,43 @@ impl Model {
             .iter()
             .rev()
             .find(|o| o.subscription_id == subscription_id && o.is_pending())
+    }
+
+    /// The tracker of a change request sent in this session.
+    pub fn request_tracker(&self, id: &str) -> Option<&RequestTracker> {
+        self.requests.iter().find(|r| r.request.id == id)
+    }
+
+    /// Requests awaiting approval (status bar count): the tenant's when
+    /// known, else this session's own.
+    pub fn awaiting_requests(&self) -> usize {
+        let own = self.requests.iter().filter(|r| r.is_awaiting()).count();
+        match &self.approvals.requests {
+            Some(all) => all
+                .iter()
+                .filter(|r| r.status == crate::api::ChangeRequestStatus::AwaitingApproval)
+                .filter(|r| {
+                    // a request decided since the list was read is not counted
+                    self.request_tracker(&r.id).is_none_or(|t| t.is_awaiting())
+                })
+                .count()
+                .max(own),
+            None => own,
+        }
+    }
+
+    /// Whether `request` was made by the signed-in user.
+    pub fn is_own(&self, request: &crate::api::ChangeRequestDto) -> bool {
+        self.session
+            .info()
+            .is_some_and(|i| i.user.username == request.requested_by.username)
+    }
+
+    /// Whether the signed-in user may approve other users' requests.
+    pub fn is_approver(&self) -> bool {
+        self.me
+            .as_ref()
+            .is_some_and(|m| m.roles.contains(&crate::api::Role::Approver))
     }
 
     /// Operations still being provisioned (status bar count).
@@ -852,6 +1055,7 @@ impl Model {
         !self.in_flight.is_empty()
             || !self.toasts.is_empty()
             || self.pending_operations() > 0
+            || self.awaiting_requests() > 0
             || matches!(self.session, Session::MfaEnrol(_) | Session::MfaVerify(_))
                 && self.demo.is_some()
             || matches!(&self.session, Session::LoggedOut(f) if f.locked_until.is_some())
@@ -878,9 +1082,16 @@ impl Model {
         }
         match self.screen() {
             Screen::Services if self.services.filter_active => Context::ServicesFilter,
+            Screen::Services if self.second_person() => Context::ServicesApprovals,
             Screen::Services => Context::Services,
             Screen::Detail(d) if d.confirm_cancel => Context::DetailConfirmCancel,
             Screen::Detail(_) => Context::Detail,
+            Screen::History(_) => Context::History,
+            Screen::Approvals(a) => match &a.review {
+                None => Context::Approvals,
+                Some(r) if r.rejecting => Context::ApprovalReject,
+                Some(_) => Context::ApprovalReview,
+            },
             Screen::Wizard(w) => match &w.step {
                 WizardStep::When => Context::WizardWhen,
                 WizardStep::Total { .. } => match w.offer() {
@@ -891,6 +1102,12 @@ impl Model {
                 WizardStep::Review(_) => Context::WizardReview,
                 WizardStep::Submitting { .. } => Context::WizardSubmitting,
                 WizardStep::Tracking { .. } => Context::WizardTracking,
+                WizardStep::AwaitingApproval { request_id, .. } => {
+                    match self.request_tracker(request_id) {
+                        Some(r) if !r.is_awaiting() => Context::WizardDone,
+                        _ => Context::WizardTracking,
+                    }
+                }
                 WizardStep::Done { .. } | WizardStep::Failed { .. } => Context::WizardDone,
             },
         }

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 use crate::api::{
-    ChangeRequest, ChangeRequestDto, MfaStep, OperationDto, ScheduledChangeDto, ServiceDto,
-    SubscriptionDto, UserInfo,
+    ChangeRequest, ChangeRequestDto, HistoryEvent, MeResponse, MfaStep, OperationDto,
+    ScheduledChangeDto, ServiceDto, SubscriptionDto, UserInfo,
 };
 use crate::domain::Policy;
 
@@ -119,6 +119,17 @@ pub enum Msg {
         subscription_id: String,
         result: Result<SubscriptionDto, Failure>,
     },
+    /// `GET /me` answered.
+    MeLoaded {
+        id: RequestId,
+        result: Result<MeResponse, Failure>,
+    },
+    /// A subscription's history (newest first).
+    HistoryLoaded {
+        id: RequestId,
+        subscription_id: String,
+        result: Result<Vec<HistoryEvent>, Failure>,
+    },
     /// Answer to a confirmed change (the audit line is already written).
     ChangeSubmitted {
         id: RequestId,
@@ -140,10 +151,43 @@ pub enum Msg {
         result: Result<OperationDto, Failure>,
         now: DateTime<Utc>,
     },
+    /// The tenant's requests awaiting approval.
+    ApprovalsLoaded {
+        id: RequestId,
+        result: Result<Vec<ChangeRequestDto>, Failure>,
+    },
+    /// Answer to approve, reject or cancel (with the operation of an
+    /// approved immediate change).
+    RequestDecided {
+        id: RequestId,
+        result: Result<(ChangeRequestDto, Option<OperationDto>), Failure>,
+    },
+    /// A followed change request, as read now (sent on every change of status).
+    RequestProgress {
+        request: ChangeRequestDto,
+        now: DateTime<Utc>,
+    },
+    /// Following a change request stopped (a failure that will not pass).
+    RequestTrackingStopped {
+        request_id: String,
+        failure: Failure,
+        now: DateTime<Utc>,
+    },
     /// Logout done (or failed: the local session is gone either way).
     LoggedOut { id: RequestId },
     /// An audit append failed (the change itself went through).
     AuditFailed { failure: Failure },
+}
+
+/// What an approver (or the requester) decides about a change request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Reject {
+        reason: String,
+    },
+    /// The requester withdraws their own request.
+    Cancel,
 }
 
 /// One audit line (`crate::audit::AuditRecord`, plain data); the runner
@@ -190,6 +234,17 @@ pub enum Effect {
         id: RequestId,
         subscription_id: String,
     },
+    /// `GET /me`: the user's roles and the tenant's approval mode.
+    LoadMe {
+        id: RequestId,
+    },
+    /// A subscription's history, newest first: the last `limit` events, or
+    /// all of them.
+    LoadHistory {
+        id: RequestId,
+        subscription_id: String,
+        limit: Option<usize>,
+    },
     /// Send a change the user saw in Review and confirmed. The runner appends
     /// `audit` (status `submitted`) before sending, and the outcome line
     /// (`accepted`, `scheduled`, `refused`, `conflict`, `error`) before it
@@ -210,6 +265,24 @@ pub enum Effect {
     CancelScheduledChange {
         id: RequestId,
         subscription_id: String,
+    },
+    /// `GET /change-requests?status=awaiting_approval`.
+    LoadApprovals {
+        id: RequestId,
+    },
+    /// Approve, reject (with `reason`) or cancel a change request; on
+    /// success the runner appends `audit` (approved, rejected, cancelled).
+    DecideRequest {
+        id: RequestId,
+        request_id: String,
+        decision: Decision,
+        idempotency_key: String,
+        audit: AuditEntry,
+    },
+    /// Follow a change request until it is decided; every change of its
+    /// status as [`Msg::RequestProgress`].
+    TrackRequest {
+        request_id: String,
     },
     /// Log out at the portal and delete the stored refresh token.
     Logout {

@@ -208,6 +208,14 @@ impl Runner {
                 });
                 self.tracking.insert(operation_id, task);
             }
+            Effect::TrackRequest { request_id } => {
+                let key = format!("request:{request_id}");
+                if self.tracking.contains_key(&key) {
+                    return;
+                }
+                let task = self.rt.spawn(follow_request(sh, request_id));
+                self.tracking.insert(key, task);
+            }
             other => self.tasks.push(self.rt.spawn(perform(sh, other))),
         }
     }
@@ -291,10 +299,17 @@ async fn perform(sh: Arc<Shared>, effect: Effect) {
         Effect::LoadPolicy { .. }
         | Effect::LoadServices { .. }
         | Effect::LoadSubscription { .. }
+        | Effect::LoadMe { .. }
+        | Effect::LoadApprovals { .. }
+        | Effect::DecideRequest { .. }
+        | Effect::LoadHistory { .. }
         | Effect::SubmitChange { .. }
         | Effect::CancelScheduledChange { .. }
         | Effect::AppendAudit(_) => perform_data(&sh, effect).await,
-        Effect::ProbeSecretStore | Effect::TrackOperation { .. } | Effect::Quit => {}
+        Effect::ProbeSecretStore
+        | Effect::TrackOperation { .. }
+        | Effect::TrackRequest { .. }
+        | Effect::Quit => {}
     }
 }
 
@@ -429,6 +444,42 @@ async fn perform_data(sh: &Arc<Shared>, effect: Effect) {
                 result,
             });
         }
+        Effect::LoadApprovals { id } => {
+            let result = c
+                .change_requests(Some(crate::api::ChangeRequestStatus::AwaitingApproval))
+                .await
+                .map_err(Failure::from);
+            sh.send(Msg::ApprovalsLoaded { id, result });
+        }
+        Effect::DecideRequest {
+            id,
+            request_id,
+            decision,
+            idempotency_key,
+            audit,
+        } => {
+            let result = decide_request(sh, &request_id, &decision, &idempotency_key, audit).await;
+            sh.send(Msg::RequestDecided { id, result });
+        }
+        Effect::LoadMe { id } => {
+            let result = c.me().await.map_err(Failure::from);
+            sh.send(Msg::MeLoaded { id, result });
+        }
+        Effect::LoadHistory {
+            id,
+            subscription_id,
+            limit,
+        } => {
+            let result = c
+                .history(&subscription_id, limit)
+                .await
+                .map_err(Failure::from);
+            sh.send(Msg::HistoryLoaded {
+                id,
+                subscription_id,
+                result,
+            });
+        }
         Effect::SubmitChange {
             id,
             subscription_id,
@@ -514,6 +565,76 @@ async fn append_audit(sh: &Shared, record: AuditEntry) -> Result<(), Failure> {
     log.append_async(record)
         .await
         .map_err(|e| Failure::Audit(e.to_string()))
+}
+
+/// Approve, reject or cancel; on success append the audit line (with the
+/// request id and, for an approval, the operation) before reporting.
+async fn decide_request(
+    sh: &Shared,
+    request_id: &str,
+    decision: &Decision,
+    key: &str,
+    audit: AuditEntry,
+) -> Result<
+    (
+        crate::api::ChangeRequestDto,
+        Option<crate::api::OperationDto>,
+    ),
+    Failure,
+> {
+    let c = &sh.client;
+    let answer = match decision {
+        Decision::Approve => c
+            .approve(request_id, key)
+            .await
+            .map(|a| (a.change_request, a.operation)),
+        Decision::Reject { reason } => c.reject(request_id, reason, key).await.map(|cr| (cr, None)),
+        Decision::Cancel => c.cancel_request(request_id, key).await.map(|cr| (cr, None)),
+    }
+    .map_err(Failure::from)?;
+    let mut line = audit;
+    line.time = Utc::now();
+    line.operation_id = answer.1.as_ref().map(|op| op.id.clone());
+    if let Err(f) = append_audit(sh, line).await {
+        sh.send(Msg::AuditFailed { failure: f });
+    }
+    Ok(answer)
+}
+
+/// How often a change request awaiting approval is read again.
+const REQUEST_POLL: Duration = Duration::from_secs(2);
+
+/// Read a change request until it is decided, reporting every change of
+/// its status. Transient failures are sat out; others stop following it.
+async fn follow_request(sh: Arc<Shared>, request_id: String) {
+    let mut last: Option<crate::api::ChangeRequestStatus> = None;
+    loop {
+        tokio::time::sleep(REQUEST_POLL).await;
+        match sh.client.change_request(&request_id).await {
+            Ok(request) => {
+                let status = request.status;
+                if last != Some(status) {
+                    last = Some(status);
+                    sh.send(Msg::RequestProgress {
+                        request,
+                        now: sh.clock.now(),
+                    });
+                }
+                if status != crate::api::ChangeRequestStatus::AwaitingApproval {
+                    return;
+                }
+            }
+            Err(e) if e.is_transient() => {}
+            Err(e) => {
+                sh.send(Msg::RequestTrackingStopped {
+                    request_id,
+                    failure: Failure::from(e),
+                    now: sh.clock.now(),
+                });
+                return;
+            }
+        }
+    }
 }
 
 /// Write `submitted`, send, write the outcome; only then report.

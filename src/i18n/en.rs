@@ -32,6 +32,21 @@ fn licences(n: Quantity) -> String {
     plural(u64::from(n), "licence", "licences")
 }
 
+/// Text from the portal, without control characters.
+fn clean(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).collect()
+}
+
+/// `50 -> 55` (or the one end known) for a history line.
+fn change_of(e: &crate::api::HistoryEvent) -> String {
+    match (e.from, e.to) {
+        (Some(f), Some(t)) => super::change_preview(f, t),
+        (None, Some(t)) => format!("-> {t}"),
+        (Some(f), None) => format!("{f} ->"),
+        (None, None) => String::new(),
+    }
+}
+
 impl Catalog for En {
     fn lang(&self) -> Lang {
         Lang::En
@@ -130,6 +145,38 @@ impl Catalog for En {
             FieldScheduled => "Scheduled change",
             FieldPending => "Change in progress",
             CancelScheduledHint => "cancel the scheduled change",
+            SecondPersonApproves => {
+                "A second person must approve this change: it is sent as a request, and nothing changes until another user with the approver role approves it."
+            }
+            SendForApproval => "Send for approval",
+            SendReady => "Everything is ticked: Send for approval sends the request.",
+            AwaitingTitle => "Following the request",
+            ApprovalsTitle => "Approvals",
+            NoApprovals => "No change request awaits approval.",
+            ColChange => "From -> to",
+            ColEffective => "Applies",
+            ColRequestedBy => "Requested by",
+            ColAge => "Waiting",
+            ColExpires => "Expires",
+            OwnRequest => {
+                "This is your own request: another user with the approver role must approve it. You can cancel it."
+            }
+            NotApprover => {
+                "You do not have the approver role: you can read this request but not decide it."
+            }
+            CheckingNow => "Checking the subscription as it is now…",
+            NoLongerAllowed => "The portal's rules no longer allow this change:",
+            ApproveDisabled => "Approve is available once every warning is ticked.",
+            ApproveReady => "Everything is ticked: y approves, n rejects.",
+            RejectReason => "Reason for the rejection (required)",
+            HistoryTitle => "History",
+            RecentChanges => "Recent changes",
+            NoHistory => "No changes recorded yet.",
+            FullHistoryHint => "full history",
+            ThePortal => "the portal",
+            HistoryReference => "reference",
+            HistoryRequest => "request",
+            HistoryReason => "reason",
             CancelScheduledQuestion => {
                 "Cancel the scheduled change? The quantity will then stay as it is at renewal."
             }
@@ -201,6 +248,12 @@ impl Catalog for En {
             KeyNo => "no",
             KeyChoose => "choose",
             KeyDismiss => "close help",
+            KeyHistory => "history",
+            KeyApprovals => "approvals",
+            KeyReview => "review",
+            KeyApprove => "approve",
+            KeyReject => "reject",
+            KeyCancelRequest => "cancel the request",
         }
     }
 
@@ -528,15 +581,87 @@ impl Catalog for En {
         )
     }
 
-    fn change_sent_for_approval(
+    fn history_event(&self, e: &crate::api::HistoryEvent) -> String {
+        use crate::api::HistoryKind::*;
+        let change = change_of(e);
+        let when = match (e.effective, e.effective_date) {
+            (Some(crate::api::EffectiveDto::Renewal), Some(d)) => {
+                format!(", at renewal on {}", self.date(d))
+            }
+            (Some(crate::api::EffectiveDto::Renewal), None) => ", at renewal".to_string(),
+            (Some(crate::api::EffectiveDto::Now), _) => ", now".to_string(),
+            (None, _) => String::new(),
+        };
+        match e.kind {
+            ChangeRequested => format!("requested {change}{when}"),
+            ChangeApproved => format!("approved {change}{when}"),
+            ChangeRejected => format!("rejected {change}"),
+            ChangeCancelled => format!("cancelled the request {change}"),
+            ChangeExpired => format!("request {change} expired unapproved"),
+            ChangeFailed => format!("approved request {change} failed"),
+            OperationAccepted => format!("provisioning {change} started"),
+            OperationSucceeded => match e.to {
+                Some(n) => format!("provisioned: now {}", licences(n)),
+                None => "provisioned".to_string(),
+            },
+            OperationFailed => format!("provisioning {change} failed"),
+            ChangeScheduled => format!("scheduled {change}{when}"),
+            ScheduledChangeCancelled => format!("cancelled the scheduled change {change}"),
+            Renewed => format!("renewed {change}"),
+            SubscriptionExpired => "subscription expired".to_string(),
+            Unknown => "other event".to_string(),
+        }
+    }
+
+    fn request_status(&self, r: &crate::api::ChangeRequestDto, tz: Tz) -> String {
+        use crate::api::ChangeRequestStatus::*;
+        let who = r
+            .decided_by
+            .as_ref()
+            .map_or_else(|| "the portal".to_string(), |a| clean(&a.display_name));
+        let reason = r.reason.as_deref().map(clean).unwrap_or_default();
+        match r.status {
+            AwaitingApproval => format!(
+                "Request {}: awaiting approval by another user of the tenant with the approver role, until {}. Nothing changes before.",
+                r.id,
+                self.date_time(r.expires_at, tz)
+            ),
+            Approved => format!("Request {}: approved by {who}.", r.id),
+            Rejected => format!("Request {}: rejected by {who}: {reason}", r.id),
+            Cancelled => format!("Request {}: cancelled. Nothing changed.", r.id),
+            Expired => format!(
+                "Request {}: expired on {} without a decision. Nothing changed.",
+                r.id,
+                self.date_time(r.expires_at, tz)
+            ),
+            Failed => format!(
+                "Request {}: approved, but the portal could not apply it: {reason}",
+                r.id
+            ),
+        }
+    }
+
+    fn request_decided(
         &self,
-        request_id: &str,
-        expires_at: chrono::DateTime<chrono::Utc>,
-        tz: Tz,
+        subscription_name: &str,
+        status: crate::api::ChangeRequestStatus,
     ) -> String {
+        use crate::api::ChangeRequestStatus::*;
+        let what = match status {
+            Approved => "request approved",
+            Rejected => "request rejected",
+            Cancelled => "request cancelled",
+            Expired => "request expired",
+            Failed => "request failed",
+            AwaitingApproval => "request awaiting approval",
+        };
+        format!("{}: {what}.", clean(subscription_name))
+    }
+
+    fn awaiting_count(&self, n: usize) -> String {
         format!(
-            "Sent for approval as request {request_id}: nothing changes until a second person approves it (by {}).",
-            self.date_time(expires_at, tz)
+            "{} awaiting approval",
+            plural(n as u64, "request", "requests")
         )
     }
 
@@ -645,6 +770,27 @@ impl Catalog for En {
                 format!("Updated: {}.", self.subscriptions_count(*count))
             }
             ToastMsg::LoggedOut => "Signed out.".to_string(),
+            ToastMsg::RequestDecided {
+                subscription_name,
+                status,
+            } => self.request_decided(subscription_name, *status),
+            ToastMsg::RequestClosed {
+                subscription_name,
+                status,
+                reason,
+            } => {
+                let what = match status {
+                    crate::api::ChangeRequestStatus::Rejected => "request rejected",
+                    crate::api::ChangeRequestStatus::Cancelled => "request cancelled",
+                    crate::api::ChangeRequestStatus::Expired => "request expired",
+                    crate::api::ChangeRequestStatus::Failed => "approved request failed",
+                    _ => "request decided",
+                };
+                match reason {
+                    Some(r) => format!("{subscription_name}: {what}: {}", clean(r)),
+                    None => format!("{subscription_name}: {what}."),
+                }
+            }
             ToastMsg::AuditFailed(f) => self.failure(f, tz),
         }
     }

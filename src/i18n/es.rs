@@ -32,6 +32,21 @@ fn licences(n: Quantity) -> String {
     plural(u64::from(n), "licencia", "licencias")
 }
 
+/// Text from the portal, without control characters.
+fn clean(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).collect()
+}
+
+/// `50 -> 55` (or the one end known) for a history line.
+fn change_of(e: &crate::api::HistoryEvent) -> String {
+    match (e.from, e.to) {
+        (Some(f), Some(t)) => super::change_preview(f, t),
+        (None, Some(t)) => format!("-> {t}"),
+        (Some(f), None) => format!("{f} ->"),
+        (None, None) => String::new(),
+    }
+}
+
 impl Catalog for Es {
     fn lang(&self) -> Lang {
         Lang::Es
@@ -132,6 +147,38 @@ impl Catalog for Es {
             FieldScheduled => "Cambio programado",
             FieldPending => "Cambio en curso",
             CancelScheduledHint => "cancelar el cambio programado",
+            SecondPersonApproves => {
+                "Otra persona debe aprobar este cambio: se envía como solicitud y nada cambia hasta que otro usuario con el rol de aprobador lo apruebe."
+            }
+            SendForApproval => "Enviar para aprobación",
+            SendReady => "Todo marcado: Enviar para aprobación envía la solicitud.",
+            AwaitingTitle => "Siguiendo la solicitud",
+            ApprovalsTitle => "Aprobaciones",
+            NoApprovals => "Ninguna solicitud de cambio espera aprobación.",
+            ColChange => "De -> a",
+            ColEffective => "Se aplica",
+            ColRequestedBy => "Solicitada por",
+            ColAge => "Esperando",
+            ColExpires => "Vence",
+            OwnRequest => {
+                "Es su propia solicitud: otro usuario con el rol de aprobador debe aprobarla. Puede cancelarla."
+            }
+            NotApprover => {
+                "No tiene el rol de aprobador: puede leer esta solicitud pero no decidirla."
+            }
+            CheckingNow => "Revisando la suscripción tal como está ahora…",
+            NoLongerAllowed => "Las reglas del portal ya no permiten este cambio:",
+            ApproveDisabled => "Aprobar se habilita cuando todas las advertencias estén marcadas.",
+            ApproveReady => "Todo marcado: y aprueba, n rechaza.",
+            RejectReason => "Motivo del rechazo (obligatorio)",
+            HistoryTitle => "Historial",
+            RecentChanges => "Cambios recientes",
+            NoHistory => "Todavía no hay cambios registrados.",
+            FullHistoryHint => "historial completo",
+            ThePortal => "el portal",
+            HistoryReference => "referencia",
+            HistoryRequest => "solicitud",
+            HistoryReason => "motivo",
             CancelScheduledQuestion => {
                 "¿Cancelar el cambio programado? La cantidad quedará como está al renovar."
             }
@@ -203,6 +250,12 @@ impl Catalog for Es {
             KeyNo => "no",
             KeyChoose => "elegir",
             KeyDismiss => "cerrar la ayuda",
+            KeyHistory => "historial",
+            KeyApprovals => "aprobaciones",
+            KeyReview => "revisar",
+            KeyApprove => "aprobar",
+            KeyReject => "rechazar",
+            KeyCancelRequest => "cancelar la solicitud",
         }
     }
 
@@ -534,16 +587,89 @@ impl Catalog for Es {
         )
     }
 
-    fn change_sent_for_approval(
+    fn history_event(&self, e: &crate::api::HistoryEvent) -> String {
+        use crate::api::HistoryKind::*;
+        let change = change_of(e);
+        let when = match (e.effective, e.effective_date) {
+            (Some(crate::api::EffectiveDto::Renewal), Some(d)) => {
+                format!(", en la renovación del {}", self.date(d))
+            }
+            (Some(crate::api::EffectiveDto::Renewal), None) => ", en la renovación".to_string(),
+            (Some(crate::api::EffectiveDto::Now), _) => ", ahora".to_string(),
+            (None, _) => String::new(),
+        };
+        match e.kind {
+            ChangeRequested => format!("solicitó {change}{when}"),
+            ChangeApproved => format!("aprobó {change}{when}"),
+            ChangeRejected => format!("rechazó {change}"),
+            ChangeCancelled => format!("canceló la solicitud {change}"),
+            ChangeExpired => format!("la solicitud {change} venció sin aprobar"),
+            ChangeFailed => format!("falló la solicitud aprobada {change}"),
+            OperationAccepted => format!("empezó el aprovisionamiento {change}"),
+            OperationSucceeded => match e.to {
+                Some(n) => format!("aprovisionado: ahora {}", licences(n)),
+                None => "aprovisionado".to_string(),
+            },
+            OperationFailed => format!("falló el aprovisionamiento {change}"),
+            ChangeScheduled => format!("programó {change}{when}"),
+            ScheduledChangeCancelled => format!("canceló el cambio programado {change}"),
+            Renewed => format!("renovada {change}"),
+            SubscriptionExpired => "la suscripción venció".to_string(),
+            Unknown => "otro evento".to_string(),
+        }
+    }
+
+    fn request_status(&self, r: &crate::api::ChangeRequestDto, tz: Tz) -> String {
+        use crate::api::ChangeRequestStatus::*;
+        let who = r
+            .decided_by
+            .as_ref()
+            .map_or_else(|| "el portal".to_string(), |a| clean(&a.display_name));
+        let reason = r.reason.as_deref().map(clean).unwrap_or_default();
+        match r.status {
+            AwaitingApproval => format!(
+                "Solicitud {}: esperando la aprobación de otro usuario del cliente con el rol de aprobador, hasta el {}. Nada cambia antes.",
+                r.id,
+                self.date_time(r.expires_at, tz)
+            ),
+            Approved => format!("Solicitud {}: aprobada por {who}.", r.id),
+            Rejected => format!("Solicitud {}: rechazada por {who}: {reason}", r.id),
+            Cancelled => format!("Solicitud {}: cancelada. Nada cambió.", r.id),
+            Expired => format!(
+                "Solicitud {}: venció el {} sin decisión. Nada cambió.",
+                r.id,
+                self.date_time(r.expires_at, tz)
+            ),
+            Failed => format!(
+                "Solicitud {}: aprobada, pero el portal no pudo aplicarla: {reason}",
+                r.id
+            ),
+        }
+    }
+
+    fn request_decided(
         &self,
-        request_id: &str,
-        expires_at: chrono::DateTime<chrono::Utc>,
-        tz: Tz,
+        subscription_name: &str,
+        status: crate::api::ChangeRequestStatus,
     ) -> String {
-        format!(
-            "Enviado para aprobación como solicitud {request_id}: nada cambia hasta que otra persona la apruebe (antes del {}).",
-            self.date_time(expires_at, tz)
-        )
+        use crate::api::ChangeRequestStatus::*;
+        let what = match status {
+            Approved => "solicitud aprobada",
+            Rejected => "solicitud rechazada",
+            Cancelled => "solicitud cancelada",
+            Expired => "solicitud vencida",
+            Failed => "solicitud fallida",
+            AwaitingApproval => "solicitud esperando aprobación",
+        };
+        format!("{}: {what}.", clean(subscription_name))
+    }
+
+    fn awaiting_count(&self, n: usize) -> String {
+        if n == 1 {
+            "1 solicitud esperando aprobación".to_string()
+        } else {
+            format!("{n} solicitudes esperando aprobación")
+        }
     }
 
     fn portal_error(&self, e: &PortalError, tz: Tz) -> String {
@@ -652,6 +778,27 @@ impl Catalog for Es {
                 format!("Actualizado: {}.", self.subscriptions_count(*count))
             }
             ToastMsg::LoggedOut => "Sesión cerrada.".to_string(),
+            ToastMsg::RequestDecided {
+                subscription_name,
+                status,
+            } => self.request_decided(subscription_name, *status),
+            ToastMsg::RequestClosed {
+                subscription_name,
+                status,
+                reason,
+            } => {
+                let what = match status {
+                    crate::api::ChangeRequestStatus::Rejected => "solicitud rechazada",
+                    crate::api::ChangeRequestStatus::Cancelled => "solicitud cancelada",
+                    crate::api::ChangeRequestStatus::Expired => "solicitud vencida",
+                    crate::api::ChangeRequestStatus::Failed => "falló la solicitud aprobada",
+                    _ => "solicitud decidida",
+                };
+                match reason {
+                    Some(r) => format!("{subscription_name}: {what}: {}", clean(r)),
+                    None => format!("{subscription_name}: {what}."),
+                }
+            }
             ToastMsg::AuditFailed(f) => self.failure(f, tz),
         }
     }

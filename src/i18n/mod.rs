@@ -174,6 +174,54 @@ pub enum Label {
     FieldScheduled,
     FieldPending,
     CancelScheduledHint,
+    /// Review in a `second_person` tenant, instead of the attestation box.
+    SecondPersonApproves,
+    /// The last button of the wizard in a `second_person` tenant.
+    SendForApproval,
+    /// Under it, once everything is ticked.
+    SendReady,
+    /// Title of the tracker of a change request.
+    AwaitingTitle,
+    /// Title of the approvals screen.
+    ApprovalsTitle,
+    /// No request awaits approval.
+    NoApprovals,
+    /// Column headers of the approvals table.
+    ColChange,
+    ColEffective,
+    ColRequestedBy,
+    ColAge,
+    ColExpires,
+    /// Review of one's own request.
+    OwnRequest,
+    /// Review by a user without the approver role.
+    NotApprover,
+    /// Reading the subscription as it is now.
+    CheckingNow,
+    /// The change is no longer allowed now (the refusal follows).
+    NoLongerAllowed,
+    /// Approve is available once every warning is ticked.
+    ApproveDisabled,
+    /// Everything ticked.
+    ApproveReady,
+    /// The reason field of a rejection.
+    RejectReason,
+    /// Title of the full history screen.
+    HistoryTitle,
+    /// The detail's section of the last events.
+    RecentChanges,
+    /// A history with no events.
+    NoHistory,
+    /// Under the detail's last events: the key opens the rest.
+    FullHistoryHint,
+    /// Who did an event the portal did by itself.
+    ThePortal,
+    /// Before an approval reference in the history.
+    HistoryReference,
+    /// Before a change request id in the history.
+    HistoryRequest,
+    /// Before a reason in the history.
+    HistoryReason,
     CancelScheduledQuestion,
     ChangeHint,
     // -- wizard
@@ -243,6 +291,12 @@ pub enum Label {
     KeyNo,
     KeyChoose,
     KeyDismiss,
+    KeyHistory,
+    KeyApprovals,
+    KeyReview,
+    KeyApprove,
+    KeyReject,
+    KeyCancelRequest,
 }
 
 /// A catalogue: every text of the interface in one language.
@@ -344,13 +398,20 @@ pub trait Catalog: Sync {
     fn change_applied(&self, quantity: Quantity) -> String;
     /// Result of a change at renewal.
     fn change_scheduled(&self, quantity: Quantity, date: NaiveDate) -> String;
-    /// Result of a change a second person must approve.
-    fn change_sent_for_approval(
+    /// Where a change request stands, with who decided, why, and until when
+    /// it may be approved.
+    fn request_status(&self, r: &crate::api::ChangeRequestDto, tz: Tz) -> String;
+    /// The toast after this user decided a request.
+    fn request_decided(
         &self,
-        request_id: &str,
-        expires_at: DateTime<Utc>,
-        tz: Tz,
+        subscription_name: &str,
+        status: crate::api::ChangeRequestStatus,
     ) -> String;
+    /// Status bar: this session's requests awaiting approval.
+    fn awaiting_count(&self, n: usize) -> String;
+
+    /// What a history event did: `requested 50 -> 55, now`.
+    fn history_event(&self, e: &crate::api::HistoryEvent) -> String;
 
     /// A failed portal call, in words (refusals with their dates).
     fn portal_error(&self, e: &crate::portal::PortalError, tz: Tz) -> String;

@@ -119,6 +119,17 @@ pub enum ToastMsg {
         count: usize,
     },
     LoggedOut,
+    /// This user approved, rejected or cancelled a change request.
+    RequestDecided {
+        subscription_name: String,
+        status: crate::api::ChangeRequestStatus,
+    },
+    /// A change request was decided otherwise than approved.
+    RequestClosed {
+        subscription_name: String,
+        status: crate::api::ChangeRequestStatus,
+        reason: Option<String>,
+    },
     /// The audit log could not be written.
     AuditFailed(Failure),
 }

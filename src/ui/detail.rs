@@ -64,7 +64,25 @@ pub fn render(
             theme.dim(),
         ));
     }
-    let (lines, scroll) = fit(lines, usize::from(inner.width), usize::from(inner.height));
+    let (width, height) = (usize::from(inner.width), usize::from(inner.height));
+    let (mut lines, scroll) = fit(lines, width, height);
+    // The last events go in the rows the fields leave free (never pushing
+    // the fields off the top); `h` shows them all.
+    let free = height.saturating_sub(lines.len());
+    if free >= 3
+        && let Some(key) = keymap::key_for(Context::Detail, Action::OpenHistory)
+    {
+        lines.push(Line::raw(""));
+        lines.extend(super::history::recent_lines(
+            model,
+            &state.subscription_id,
+            &key.to_string(),
+            t,
+            theme,
+            width,
+            free - 1,
+        ));
+    }
     frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
     if state.confirm_cancel {
         confirm_cancel(t, theme, area, frame);

@@ -3,7 +3,9 @@
 //! read it, never change it, do no I/O and read no clock (`model.now` is the
 //! time for every countdown).
 
+pub mod approvals;
 pub mod detail;
+pub mod history;
 pub mod login;
 pub mod mfa_enrol;
 pub mod mfa_verify;
@@ -81,6 +83,8 @@ pub fn render(model: &Model, frame: &mut Frame) {
             Screen::Services => services::render(model, t, &theme, main, frame),
             Screen::Detail(d) => detail::render(model, d, t, &theme, main, frame),
             Screen::Wizard(w) => wizard::render(model, w, t, &theme, main, frame),
+            Screen::History(h) => history::render(model, h, t, &theme, main, frame),
+            Screen::Approvals(a) => approvals::render(model, a, t, &theme, main, frame),
         }
     }
 

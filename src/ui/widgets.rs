@@ -295,6 +295,14 @@ pub fn hints_line(model: &Model, t: &dyn Catalog, theme: &Theme, width: usize) -
                 None => continue,
             },
             Action::CancelScheduled if !has_scheduled_change(model) => continue,
+            Action::Approve | Action::Reject | Action::CancelRequest | Action::Toggle
+                if !review_offers(model, b.action) =>
+            {
+                continue;
+            }
+            Action::Confirm if sends_for_approval(model) => {
+                t.label(Label::SendForApproval).to_string()
+            }
             _ => t.label(b.label).to_string(),
         };
         let key = b.key.to_string();
@@ -312,6 +320,31 @@ pub fn hints_line(model: &Model, t: &dyn Catalog, theme: &Theme, width: usize) -
         used += w;
     }
     Line::from(spans)
+}
+
+/// Whether the approval review on screen offers `action` now.
+fn review_offers(model: &Model, action: Action) -> bool {
+    let Screen::Approvals(crate::app::ApprovalsState {
+        review: Some(r), ..
+    }) = model.screen()
+    else {
+        // The wizard's Toggle, and every other screen's keys.
+        return true;
+    };
+    let own = model.is_own(&r.request);
+    let decides = !own && model.is_approver();
+    match action {
+        Action::Approve => decides && r.can_approve(),
+        Action::Reject => decides || r.rejecting,
+        Action::CancelRequest => own,
+        Action::Toggle => !r.acks.is_empty(),
+        _ => true,
+    }
+}
+
+/// Whether the wizard on screen sends a request for approval.
+fn sends_for_approval(model: &Model) -> bool {
+    model.wizard().is_some_and(|w| w.second_person)
 }
 
 /// Whether the detail on screen shows a scheduled change.
@@ -384,6 +417,10 @@ pub fn status_bar(model: &Model, t: &dyn Catalog, theme: &Theme, area: Rect, fra
             ),
             4,
         ));
+    }
+    let awaiting = model.awaiting_requests();
+    if awaiting > 0 {
+        parts.push((t.awaiting_count(awaiting), 4));
     }
     let right = if model.services.loaded_at.is_some() && model.session.is_logged_in() {
         t.subscriptions_count(model.services.rows.len())

@@ -71,11 +71,11 @@ pub fn render(
             let text = match outcome {
                 DoneOutcome::Applied(op) => t.change_applied(op.target_quantity),
                 DoneOutcome::Scheduled(sc) => t.change_scheduled(sc.quantity, sc.effective_date),
-                DoneOutcome::SentForApproval(cr) => {
-                    t.change_sent_for_approval(&cr.id, cr.expires_at, model.policy.time_zone)
-                }
             };
             lines.push(Line::styled(text, theme.ok()));
+        }
+        WizardStep::AwaitingApproval { plan, request_id } => {
+            awaiting(model, plan, request_id, t, theme, width, &mut lines);
         }
         WizardStep::Failed { plan, operation } => {
             summary(model, plan, t, theme, width, &mut lines);
@@ -226,7 +226,7 @@ fn total(
 }
 
 /// From -> to, difference, effective date and when added licences can go.
-fn summary(
+pub(super) fn summary(
     model: &Model,
     plan: &ChangePlan,
     t: &dyn Catalog,
@@ -290,13 +290,24 @@ fn review_lines(
             ));
         }
     }
-    lines.extend(checkbox_lines(
-        review.approved,
-        focus(ReviewFocus::Approval),
-        t.label(Label::Approval).to_string(),
-        width,
-        theme,
-    ));
+    if review.second_person {
+        lines.extend(hanging(
+            Vec::new(),
+            vec![Span::styled(
+                t.label(Label::SecondPersonApproves),
+                theme.warn(),
+            )],
+            width,
+        ));
+    } else {
+        lines.extend(checkbox_lines(
+            review.approved,
+            focus(ReviewFocus::Approval),
+            t.label(Label::Approval).to_string(),
+            width,
+            theme,
+        ));
+    }
     let label = t.label(Label::ApprovalReference);
     let mut reference = field_line(
         label,
@@ -318,7 +329,11 @@ fn review_lines(
         button(t.label(Label::Back), !sending, false, theme),
         Span::raw("  "),
         button(
-            t.label(Label::Confirm),
+            t.label(if review.second_person {
+                Label::SendForApproval
+            } else {
+                Label::Confirm
+            }),
             ready && !sending,
             focus(ReviewFocus::Confirm),
             theme,
@@ -327,7 +342,9 @@ fn review_lines(
     lines.extend(hanging(
         vec![Span::raw("    ")],
         vec![Span::styled(
-            t.label(if ready {
+            t.label(if ready && review.second_person {
+                Label::SendReady
+            } else if ready {
                 Label::ConfirmReady
             } else {
                 Label::ConfirmDisabled
@@ -336,6 +353,52 @@ fn review_lines(
         )],
         width,
     ));
+}
+
+/// d'. A change request: where it stands (awaiting until when, or who
+/// decided and why); once approved the tracker below takes over.
+fn awaiting(
+    model: &Model,
+    plan: &ChangePlan,
+    request_id: &str,
+    t: &dyn Catalog,
+    theme: &Theme,
+    width: usize,
+    lines: &mut Vec<Line>,
+) {
+    lines.push(Line::styled(t.label(Label::AwaitingTitle), theme.label()));
+    summary(model, plan, t, theme, width, lines);
+    lines.push(Line::raw(""));
+    let Some(r) = model.request_tracker(request_id) else {
+        lines.push(Line::styled(
+            theme.text(t.label(Label::Loading)),
+            theme.dim(),
+        ));
+        return;
+    };
+    let style = match r.request.status {
+        crate::api::ChangeRequestStatus::AwaitingApproval => theme.warn(),
+        crate::api::ChangeRequestStatus::Approved => theme.ok(),
+        _ => theme.error(),
+    };
+    lines.extend(hanging(
+        Vec::new(),
+        vec![Span::styled(
+            t.request_status(&r.request, model.policy.time_zone),
+            style,
+        )],
+        width,
+    ));
+    if let Some(f) = &r.error {
+        lines.push(Line::styled(
+            t.failure(f, model.policy.time_zone),
+            theme.error(),
+        ));
+    }
+    if r.is_awaiting() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(t.label(Label::TrackLeaveHint), theme.dim()));
+    }
 }
 
 /// d. The tracker: elapsed time against the provisioning SLA, the state and

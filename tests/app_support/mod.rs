@@ -196,10 +196,16 @@ impl App {
     /// First login: password, enrolment (code computed from the secret the
     /// model received), services listed.
     pub async fn sign_in(&mut self) {
+        self.sign_in_as(server::DEMO_USERNAME, server::DEMO_PASSWORD)
+            .await;
+    }
+
+    /// First login of `username` (not enrolled yet), as [`App::sign_in`].
+    pub async fn sign_in_as(&mut self, username: &str, password: &str) {
         assert_eq!(self.m.context(), Context::Login);
-        self.typed(server::DEMO_USERNAME);
+        self.typed(username);
         self.tab();
-        self.typed(server::DEMO_PASSWORD);
+        self.typed(password);
         self.enter();
         self.until(
             "the enrolment secret",
@@ -216,11 +222,14 @@ impl App {
         self.last_code = Some(code.clone());
         self.typed(&code);
         self.enter();
-        self.until("signed in with the services listed", |m| {
-            m.session.is_logged_in() && m.services.loaded_at.is_some()
+        self.until("signed in with the services listed and GET /me read", |m| {
+            m.session.is_logged_in() && m.services.loaded_at.is_some() && m.me.is_some()
         })
         .await;
-        assert_eq!(self.m.context(), Context::Services);
+        assert!(matches!(
+            self.m.context(),
+            Context::Services | Context::ServicesApprovals
+        ));
     }
 
     /// Sign in again on the login form (enrolled user): password, then a
@@ -265,6 +274,7 @@ impl App {
         self.until("the detail", move |m| {
             matches!(m.screen(), Screen::Detail(d) if d.subscription_id == want && d.request.is_none())
                 && m.subscription(&want).is_some()
+                && m.history(&want).is_some_and(|h| h.request.is_none())
         })
         .await;
         assert_eq!(self.m.context(), Context::Detail);

@@ -13,6 +13,9 @@ pub(super) fn on_subscription(
     result: Result<SubscriptionDto, Failure>,
     fx: &mut Vec<Effect>,
 ) {
+    if approval_subscription(model, id, &result) {
+        return;
+    }
     if !model.finish(id) {
         return;
     }
@@ -81,6 +84,7 @@ pub(super) fn adopt_pending_operation(
         error: None,
         idempotency_key: String::new(),
         approval_reference: None,
+        change_request_id: None,
     });
     fx.push(Effect::TrackOperation {
         operation_id: p.id.clone(),
@@ -127,9 +131,12 @@ pub(super) fn detail_action(model: &mut Model, action: Action, fx: &mut Vec<Effe
                 d.confirm_cancel = true;
             }
         }
+        Action::OpenHistory => open_history(model, &sub_id, fx),
         Action::StartChange => {
             if let Some(sub) = model.subscription(&sub_id).cloned() {
-                model.stack.push(Screen::Wizard(Box::new(Wizard::new(sub))));
+                let mut w = Wizard::new(sub);
+                w.second_person = model.second_person();
+                model.stack.push(Screen::Wizard(Box::new(w)));
             }
         }
         _ => {}

@@ -68,6 +68,9 @@ pub(super) fn offer_to_field(model: &mut Model, key: &Key) -> bool {
             }
             _ => false,
         },
+        Some(Screen::Approvals(ApprovalsState {
+            review: Some(r), ..
+        })) if r.rejecting && r.decision.is_none() => r.reason.handle(key),
         _ => false,
     }
 }
@@ -93,8 +96,14 @@ pub(super) fn on_action(model: &mut Model, action: Action, fx: &mut Vec<Effect>)
         Context::Login => login_action(model, action, fx),
         Context::MfaEnrol | Context::MfaVerify => mfa_action(model, action, fx),
         Context::Busy | Context::Help => {}
-        Context::Services | Context::ServicesFilter => services_action(model, action, fx),
+        Context::Services | Context::ServicesApprovals | Context::ServicesFilter => {
+            services_action(model, action, fx)
+        }
         Context::Detail | Context::DetailConfirmCancel => detail_action(model, action, fx),
+        Context::History => history_action(model, action, fx),
+        Context::Approvals | Context::ApprovalReview | Context::ApprovalReject => {
+            approvals_action(model, action, fx)
+        }
         Context::WizardWhen
         | Context::WizardTotal
         | Context::WizardTotalUseTotal

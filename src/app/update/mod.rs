@@ -6,16 +6,22 @@ use super::model::*;
 use super::msg::*;
 use crate::portal::PortalError;
 
+mod approvals;
 mod detail;
+mod history;
 mod keys;
 mod operations;
+mod requests;
 mod services;
 mod session;
 mod wizard;
 
+use approvals::*;
 use detail::*;
+use history::*;
 use keys::*;
 use operations::*;
+use requests::*;
 use services::*;
 use session::*;
 use wizard::*;
@@ -75,6 +81,12 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             subscription_id,
             result,
         } => on_subscription(model, id, &subscription_id, result, &mut fx),
+        Msg::MeLoaded { id, result } => on_me(model, id, result, &mut fx),
+        Msg::HistoryLoaded {
+            id,
+            subscription_id,
+            result,
+        } => on_history(model, id, &subscription_id, result),
         Msg::ChangeSubmitted { id, result } => on_change_submitted(model, id, result, &mut fx),
         Msg::ScheduledChangeCancelled {
             id,
@@ -95,6 +107,20 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 Ok(op) => on_operation(model, &op, &mut fx),
                 Err(failure) => on_tracking_failed(model, &operation_id, failure),
             }
+        }
+        Msg::ApprovalsLoaded { id, result } => on_approvals(model, id, result),
+        Msg::RequestDecided { id, result } => on_decided(model, id, result, &mut fx),
+        Msg::RequestProgress { request, now } => {
+            model.now = now;
+            on_request(model, request, &mut fx);
+        }
+        Msg::RequestTrackingStopped {
+            request_id,
+            failure,
+            now,
+        } => {
+            model.now = now;
+            on_request_stopped(model, &request_id, failure);
         }
         Msg::LoggedOut { id } => {
             model.finish(id);

@@ -42,7 +42,7 @@ pub(super) fn on_operation(model: &mut Model, op: &OperationDto, fx: &mut Vec<Ef
             approval_reference: t.approval_reference.clone(),
             idempotency_key: t.idempotency_key.clone(),
             operation_id: Some(t.operation_id.clone()),
-            change_request_id: None,
+            change_request_id: t.change_request_id.clone(),
             status: if succeeded {
                 AuditStatus::Succeeded
             } else {

@@ -45,6 +45,7 @@ pub(super) fn load_subscription(model: &mut Model, subscription_id: &str, fx: &m
         id,
         subscription_id: subscription_id.to_string(),
     });
+    load_history(model, subscription_id, fx);
 }
 
 pub(super) fn on_services(
@@ -277,6 +278,10 @@ pub(super) fn services_action(model: &mut Model, action: Action, fx: &mut Vec<Ef
         }
         Action::Refresh => {
             load_services(model, fx);
+            return;
+        }
+        Action::OpenApprovals => {
+            open_approvals(model, fx);
             return;
         }
         Action::Open => {

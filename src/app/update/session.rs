@@ -388,10 +388,19 @@ pub(super) fn logged_in(model: &mut Model, info: SessionInfo, fx: &mut Vec<Effec
         model.stack.push(Screen::Services);
     }
     load_services(model, fx);
+    load_me(model, fx);
     // Reload what the top screen shows; re-arm trackers stopped by the expiry.
     if let Some(Screen::Detail(d)) = model.stack.last() {
         let sub = d.subscription_id.clone();
         load_subscription(model, &sub, fx);
+    }
+    for r in &mut model.requests {
+        if r.is_awaiting() && r.error.as_ref().is_some_and(needs_login) {
+            r.error = None;
+            fx.push(Effect::TrackRequest {
+                request_id: r.request.id.clone(),
+            });
+        }
     }
     let sla = model.policy.provisioning_sla_seconds;
     for t in &mut model.operations {
@@ -418,6 +427,10 @@ pub(super) fn reset_data(model: &mut Model) {
     model.services = ServicesState::default();
     model.subscriptions.clear();
     model.operations.clear();
+    model.me = None;
+    model.histories.clear();
+    model.requests.clear();
+    model.approvals = ApprovalsList::default();
 }
 
 /// The session ended (refresh failed): back to login, keeping the stack.

@@ -122,10 +122,25 @@ impl T {
     }
     /// Signed in, services loaded with `subs`, as the runner would answer.
     fn signed_in(now: &str, subs: Vec<SubscriptionDto>) -> Self {
+        Self::signed_in_with(now, subs, me_attest())
+    }
+    /// Signed in as `signed_in`, with `me` the answer to `GET /me`.
+    fn signed_in_with(now: &str, subs: Vec<SubscriptionDto>, me: crate::api::MeResponse) -> Self {
         let mut t = T::new(now);
         let mut fx = Vec::new();
         logged_in(&mut t.m, user(), &mut fx);
         let id = load_services_id(&fx);
+        let me_id = fx
+            .iter()
+            .find_map(|e| match e {
+                Effect::LoadMe { id } => Some(*id),
+                _ => None,
+            })
+            .expect("GET /me after signing in");
+        t.send(Msg::MeLoaded {
+            id: me_id,
+            result: Ok(me),
+        });
         let services = vec![ServiceDto {
             id: "svc-1".into(),
             name: "Microsoft 365".into(),
@@ -176,6 +191,20 @@ impl T {
         assert_eq!(self.review().focus, ReviewFocus::Approval);
         self.ch(' ');
         assert!(self.review().can_confirm());
+    }
+}
+
+/// `GET /me` of alice in an `attest` tenant.
+fn me_attest() -> crate::api::MeResponse {
+    crate::api::MeResponse {
+        username: "alice".into(),
+        display_name: "Alice".into(),
+        roles: crate::api::Role::ALL.to_vec(),
+        tenant: crate::api::TenantInfo {
+            id: "contoso".into(),
+            name: "Contoso".into(),
+            approval: crate::api::ApprovalMode::Attest,
+        },
     }
 }
 
@@ -609,7 +638,7 @@ fn filter_as_you_type_enter_opens_and_escape_clears() {
     // Enter opens the selected match; the filter stays for the way back.
     let fx = t.code(KeyCode::Enter);
     assert!(
-        matches!(&fx[..], [Effect::LoadSubscription { subscription_id, .. }] if subscription_id == "c")
+        matches!(&fx[..], [Effect::LoadSubscription { subscription_id, .. }, Effect::LoadHistory { .. }] if subscription_id == "c")
     );
     assert_eq!(t.m.context(), Context::Detail);
     t.ch('q');
@@ -777,7 +806,10 @@ fn increase_now_review_confirm_track_to_success() {
     );
     // Leaving the wizard reloads the detail.
     let fx = t.code(KeyCode::Enter);
-    assert!(matches!(&fx[..], [Effect::LoadSubscription { .. }]));
+    assert!(matches!(
+        &fx[..],
+        [Effect::LoadSubscription { .. }, Effect::LoadHistory { .. }]
+    ));
     assert_eq!(t.m.context(), Context::Detail);
 }
 
@@ -1117,7 +1149,10 @@ fn cancel_a_scheduled_change_after_confirmation() {
         subscription_id: "s1".into(),
         result: Ok(()),
     });
-    assert!(matches!(&fx[..], [Effect::LoadSubscription { .. }]));
+    assert!(matches!(
+        &fx[..],
+        [Effect::LoadSubscription { .. }, Effect::LoadHistory { .. }]
+    ));
     assert!(
         t.m.toasts
             .iter()
@@ -1351,6 +1386,348 @@ fn a_failed_provisioning_ends_the_wizard_in_failed_with_an_audit_line() {
     assert_eq!(t.m.context(), Context::WizardDone);
     assert_eq!(t.m.services.rows[0].sub.quantity, 10, "nothing changed");
     let fx = t.code(KeyCode::Enter);
-    assert!(matches!(&fx[..], [Effect::LoadSubscription { .. }]));
+    assert!(matches!(
+        &fx[..],
+        [Effect::LoadSubscription { .. }, Effect::LoadHistory { .. }]
+    ));
     assert_eq!(t.m.context(), Context::Detail);
+}
+
+fn history_event(at_: &str, kind: crate::api::HistoryKind, to: u32) -> crate::api::HistoryEvent {
+    let mut e = crate::api::HistoryEvent::new(at(at_), kind, None);
+    e.from = Some(10);
+    e.to = Some(to);
+    e
+}
+
+#[test]
+fn me_is_read_after_sign_in_and_the_history_loads_with_the_detail() {
+    let mut t = T::signed_in(INSIDE, three());
+    assert_eq!(t.m.me, Some(me_attest()));
+    let selected = t.m.services.selected_row().unwrap().sub.id.clone();
+    // opening the detail asks for the last five events
+    let fx = t.code(KeyCode::Enter);
+    let load = |fx: &[Effect]| {
+        fx.iter()
+            .find_map(|e| match e {
+                Effect::LoadHistory {
+                    id,
+                    subscription_id,
+                    limit,
+                } => Some((*id, subscription_id.clone(), *limit)),
+                _ => None,
+            })
+            .expect("history load")
+    };
+    let (id, sid, limit) = load(&fx);
+    assert_eq!((sid.as_str(), limit), (selected.as_str(), Some(5)));
+    let events: Vec<_> = (0..5)
+        .map(|i| history_event(INSIDE, crate::api::HistoryKind::ChangeScheduled, 20 - i))
+        .collect();
+    t.send(Msg::HistoryLoaded {
+        id,
+        subscription_id: sid.clone(),
+        result: Ok(events.clone()),
+    });
+    let cache = t.m.history(&sid).unwrap();
+    assert_eq!(cache.events.as_ref(), Some(&events));
+    assert!(!cache.full, "five of maybe more");
+    // `h`: the full history, loaded whole
+    let fx = t.ch('h');
+    assert_eq!(t.m.context(), Context::History);
+    let (id, _, limit) = load(&fx);
+    assert_eq!(limit, None);
+    let all: Vec<_> = (0..12)
+        .map(|i| history_event(INSIDE, crate::api::HistoryKind::Renewed, 30 - i))
+        .collect();
+    // an answer nobody waits for any more is dropped
+    t.send(Msg::HistoryLoaded {
+        id: RequestId(9_999),
+        subscription_id: sid.clone(),
+        result: Ok(Vec::new()),
+    });
+    assert_eq!(t.m.history(&sid).unwrap().events.as_ref(), Some(&events));
+    t.send(Msg::HistoryLoaded {
+        id,
+        subscription_id: sid.clone(),
+        result: Ok(all.clone()),
+    });
+    assert!(t.m.history(&sid).unwrap().full);
+    let offset = |m: &Model| match m.screen() {
+        Screen::History(h) => h.offset,
+        _ => panic!("not on the history"),
+    };
+    t.ch('j');
+    t.ch('j');
+    assert_eq!(offset(&t.m), 2);
+    t.ch('k');
+    assert_eq!(offset(&t.m), 1);
+    // 80x24: nine events a page, so the last page starts at the fourth
+    t.code(KeyCode::End);
+    assert_eq!(offset(&t.m), 3);
+    t.ch('j');
+    assert_eq!(offset(&t.m), 3, "the oldest stay on a full page");
+    t.code(KeyCode::PageUp);
+    assert_eq!(offset(&t.m), 0);
+    t.code(KeyCode::Home);
+    assert_eq!(offset(&t.m), 0);
+    // `r` reloads; a failure is kept with the events already shown
+    let (id, _, _) = load(&t.ch('r'));
+    t.send(Msg::HistoryLoaded {
+        id,
+        subscription_id: sid.clone(),
+        result: Err(Failure::Portal(PortalError::Timeout)),
+    });
+    let cache = t.m.history(&sid).unwrap();
+    assert_eq!(cache.events.as_ref(), Some(&all));
+    assert_eq!(cache.error, Some(Failure::Portal(PortalError::Timeout)));
+    t.code(KeyCode::Esc);
+    assert_eq!(t.m.context(), Context::Detail);
+}
+
+#[test]
+fn a_portal_without_me_still_works_and_an_expired_session_goes_to_login() {
+    let mut t = T::new(INSIDE);
+    let mut fx = Vec::new();
+    logged_in(&mut t.m, user(), &mut fx);
+    let me = |fx: &[Effect]| {
+        fx.iter()
+            .find_map(|e| match e {
+                Effect::LoadMe { id } => Some(*id),
+                _ => None,
+            })
+            .unwrap()
+    };
+    t.send(Msg::MeLoaded {
+        id: me(&fx),
+        result: Err(Failure::Portal(PortalError::NotFound)),
+    });
+    assert!(t.m.me.is_none());
+    assert!(t.m.session.is_logged_in());
+    let mut fx = Vec::new();
+    logged_in(&mut t.m, user(), &mut fx);
+    t.send(Msg::MeLoaded {
+        id: me(&fx),
+        result: Err(Failure::Portal(PortalError::SessionExpired)),
+    });
+    assert!(!t.m.session.is_logged_in());
+}
+
+fn me_second_person() -> crate::api::MeResponse {
+    let mut me = me_attest();
+    me.tenant.approval = crate::api::ApprovalMode::SecondPerson;
+    me
+}
+
+/// The request the portal answers for `16` licences on `s1` (was 10).
+fn change_request(status: crate::api::ChangeRequestStatus) -> crate::api::ChangeRequestDto {
+    crate::api::ChangeRequestDto {
+        id: "cr-1".into(),
+        subscription_id: "s1".into(),
+        subscription_name: "Plan s1".into(),
+        from: 10,
+        quantity: 16,
+        effective: EffectiveDto::Now,
+        effective_date: d("2026-11-22"),
+        approval_reference: Some("CAB-9".into()),
+        warnings: Vec::new(),
+        requested_by: crate::api::Actor {
+            username: "alice".into(),
+            display_name: "Alice".into(),
+        },
+        requested_at: at(INSIDE),
+        expires_at: at("2026-11-25T15:00:00Z"),
+        status,
+        decided_by: None,
+        decided_at: None,
+        reason: None,
+        operation_id: None,
+    }
+}
+
+/// Through Review in a `second_person` tenant to the request awaiting approval.
+fn requested(t: &mut T) -> String {
+    t.code(KeyCode::Enter);
+    t.typed("16");
+    t.code(KeyCode::Enter);
+    let r = t.review();
+    assert!(r.second_person);
+    assert!(r.can_confirm(), "no attestation box to tick");
+    assert!(!r.focus_order().contains(&ReviewFocus::Approval));
+    assert_eq!(r.focus, ReviewFocus::Reference);
+    t.typed("CAB-9");
+    let (id, req) = submit(&t.code(KeyCode::Enter));
+    let fx = t.send(Msg::ChangeSubmitted {
+        id,
+        result: Ok(ChangeOutcome::AwaitingApproval(Box::new(change_request(
+            crate::api::ChangeRequestStatus::AwaitingApproval,
+        )))),
+    });
+    assert!(
+        matches!(&fx[..], [Effect::TrackRequest { request_id }] if request_id == "cr-1"),
+        "{fx:?}"
+    );
+    assert!(matches!(
+        &t.wizard().step,
+        WizardStep::AwaitingApproval { request_id, .. } if request_id == "cr-1"
+    ));
+    assert_eq!(t.m.context(), Context::WizardTracking);
+    assert_eq!(t.m.awaiting_requests(), 1);
+    req.key
+}
+
+#[test]
+fn second_person_sends_for_approval_then_follows_it_to_provisioning() {
+    let sub = dto("s1", 10, 1, INSIDE);
+    let mut t = T::signed_in_with(INSIDE, vec![sub.clone()], me_second_person());
+    t.open(sub);
+    t.ch('c');
+    let key = requested(&mut t);
+    // still waiting: nothing changes
+    let mut cr = change_request(crate::api::ChangeRequestStatus::AwaitingApproval);
+    assert!(
+        t.send(Msg::RequestProgress {
+            request: cr.clone(),
+            now: at(INSIDE),
+        })
+        .is_empty()
+    );
+    // approved: provisioning, tracked as a direct change, audited under the change's key
+    cr.status = crate::api::ChangeRequestStatus::Approved;
+    cr.decided_by = Some(crate::api::Actor {
+        username: "bob".into(),
+        display_name: "Bob".into(),
+    });
+    cr.decided_at = Some(at(INSIDE));
+    cr.operation_id = Some("op-9".into());
+    let fx = t.send(Msg::RequestProgress {
+        request: cr,
+        now: at(INSIDE),
+    });
+    assert!(fx.iter().any(
+        |e| matches!(e, Effect::TrackOperation { operation_id, .. } if operation_id == "op-9")
+    ));
+    assert!(matches!(
+        &t.wizard().step,
+        WizardStep::Tracking { operation_id, .. } if operation_id == "op-9"
+    ));
+    assert_eq!(t.m.awaiting_requests(), 0);
+    let fx = t.send(Msg::OperationFinished {
+        operation_id: "op-9".into(),
+        result: Ok(op("op-9", OperationStatus::Succeeded, 16)),
+        now: at(INSIDE),
+    });
+    let audit = fx.iter().find_map(|e| match e {
+        Effect::AppendAudit(a) => Some(a),
+        _ => None,
+    });
+    assert_eq!(audit.map(|a| a.status), Some(AuditStatus::Succeeded));
+    assert_eq!(audit.map(|a| a.idempotency_key.clone()), Some(key));
+}
+
+#[test]
+fn a_rejected_request_says_why_and_leaving_keeps_following_it() {
+    let sub = dto("s1", 10, 1, INSIDE);
+    let mut t = T::signed_in_with(INSIDE, vec![sub.clone()], me_second_person());
+    t.open(sub);
+    t.ch('c');
+    requested(&mut t);
+    // leave the wizard: the request is still followed (status bar)
+    t.code(KeyCode::Esc);
+    assert_eq!(t.m.context(), Context::Detail);
+    assert_eq!(t.m.awaiting_requests(), 1);
+    assert!(t.m.animating());
+    let mut cr = change_request(crate::api::ChangeRequestStatus::Rejected);
+    cr.reason = Some("no budget".into());
+    let fx = t.send(Msg::RequestProgress {
+        request: cr,
+        now: at(INSIDE),
+    });
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::LoadSubscription { .. }))
+    );
+    assert_eq!(t.m.awaiting_requests(), 0);
+    assert!(t.m.toasts.iter().any(|m| matches!(
+        &m.message,
+        ToastMsg::RequestClosed { status: crate::api::ChangeRequestStatus::Rejected, reason: Some(r), .. } if r == "no budget"
+    )));
+    assert_eq!(
+        t.m.request_tracker("cr-1").map(|r| r.request.status),
+        Some(crate::api::ChangeRequestStatus::Rejected)
+    );
+}
+
+#[test]
+fn an_attest_tenant_still_asks_for_the_attestation() {
+    let sub = dto("s1", 10, 1, INSIDE);
+    let mut t = in_wizard(INSIDE, sub);
+    t.code(KeyCode::Enter);
+    t.typed("16");
+    t.code(KeyCode::Enter);
+    let r = t.review();
+    assert!(!r.second_person);
+    assert!(!r.can_confirm());
+    assert!(r.focus_order().contains(&ReviewFocus::Approval));
+}
+
+#[test]
+fn an_approver_ticks_each_warning_computed_now_before_approving() {
+    let sub = dto("s1", 10, 1, INSIDE);
+    let mut t = T::signed_in_with(INSIDE, vec![sub.clone()], me_second_person());
+    assert_eq!(t.m.context(), Context::ServicesApprovals);
+    let fx = t.ch('a');
+    let id = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::LoadApprovals { id } => Some(*id),
+            _ => None,
+        })
+        .expect("the list is loaded");
+    // bob asks to go from 10 to 4: a large reduction, computed again now
+    let mut cr = change_request(crate::api::ChangeRequestStatus::AwaitingApproval);
+    cr.quantity = 4;
+    cr.requested_by.username = "bob".into();
+    t.send(Msg::ApprovalsLoaded {
+        id,
+        result: Ok(vec![cr]),
+    });
+    assert_eq!(t.m.awaiting_requests(), 1);
+    let fx = t.code(KeyCode::Enter);
+    let id = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::LoadSubscription { id, .. } => Some(*id),
+            _ => None,
+        })
+        .expect("the subscription as it is now");
+    t.send(Msg::SubscriptionLoaded {
+        id,
+        subscription_id: "s1".into(),
+        result: Ok(sub),
+    });
+    assert_eq!(t.m.context(), Context::ApprovalReview);
+    let review = |m: &Model| match m.screen() {
+        Screen::Approvals(a) => a.review.as_ref().map(|r| (r.acks.clone(), r.can_approve())),
+        _ => None,
+    };
+    let (acks, ready) = review(&t.m).unwrap();
+    assert!(!acks.is_empty(), "the reduction warns");
+    assert!(!ready);
+    assert!(t.ch('y').is_empty(), "not approvable before every tick");
+    for _ in 0..acks.len() {
+        t.ch(' ');
+        t.code(KeyCode::Tab);
+    }
+    assert_eq!(review(&t.m).map(|r| r.1), Some(true));
+    let fx = t.ch('y');
+    let Some(Effect::DecideRequest {
+        decision, audit, ..
+    }) = fx.first()
+    else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(*decision, Decision::Approve);
+    assert_eq!(audit.status, AuditStatus::Approved);
+    assert_eq!(audit.change_request_id.as_deref(), Some("cr-1"));
 }

@@ -36,7 +36,7 @@ pub(super) fn wizard_action(model: &mut Model, action: Action, fx: &mut Vec<Effe
             Action::Next => {
                 let plan = w.plan_at(&policy, now);
                 w.step = match plan {
-                    Ok(plan) => WizardStep::Review(ReviewState::new(plan)),
+                    Ok(plan) => WizardStep::Review(ReviewState::for_mode(plan, w.second_person)),
                     Err(r) => WizardStep::Total { plan: Err(r) },
                 };
             }
@@ -51,7 +51,9 @@ pub(super) fn wizard_action(model: &mut Model, action: Action, fx: &mut Vec<Effe
                     w.input.when = Effective::AtRenewal;
                     w.error = None;
                     w.step = match w.plan_at(&policy, now) {
-                        Ok(plan) => WizardStep::Review(ReviewState::new(plan)),
+                        Ok(plan) => {
+                            WizardStep::Review(ReviewState::for_mode(plan, w.second_person))
+                        }
                         Err(r) => WizardStep::Total { plan: Err(r) },
                     };
                 }
@@ -86,9 +88,14 @@ pub(super) fn wizard_action(model: &mut Model, action: Action, fx: &mut Vec<Effe
                     confirm(model, fx);
                 } else {
                     // Jump to what still needs the user's attention.
-                    r.focus = (0..r.acks.len())
-                        .find(|&i| !r.acks[i])
-                        .map_or(ReviewFocus::Approval, ReviewFocus::Warning);
+                    r.focus = (0..r.acks.len()).find(|&i| !r.acks[i]).map_or(
+                        if r.second_person {
+                            ReviewFocus::Reference
+                        } else {
+                            ReviewFocus::Approval
+                        },
+                        ReviewFocus::Warning,
+                    );
                 }
             }
             Action::Back => {
@@ -99,7 +106,10 @@ pub(super) fn wizard_action(model: &mut Model, action: Action, fx: &mut Vec<Effe
         },
         // The request is out: nothing to do but wait (Ctrl-C still quits).
         WizardStep::Submitting { .. } => {}
-        WizardStep::Tracking { .. } | WizardStep::Done { .. } | WizardStep::Failed { .. } => {
+        WizardStep::Tracking { .. }
+        | WizardStep::Done { .. }
+        | WizardStep::Failed { .. }
+        | WizardStep::AwaitingApproval { .. } => {
             if action == Action::Back {
                 close_wizard(model, fx);
             }
@@ -145,7 +155,7 @@ pub(super) fn confirm(model: &mut Model, fx: &mut Vec<Effect>) {
     match replanned {
         Ok(plan) if plan == review.plan => {}
         Ok(plan) => {
-            let mut fresh = ReviewState::new(plan);
+            let mut fresh = ReviewState::for_mode(plan, review.second_person);
             carry_acks(review, &mut fresh);
             w.step = WizardStep::Review(fresh);
             return;
@@ -308,6 +318,7 @@ pub(super) fn on_change_submitted(
                 error: None,
                 idempotency_key: key,
                 approval_reference: reference,
+                change_request_id: None,
             });
             if op.status == OperationStatus::Pending {
                 fx.push(Effect::TrackOperation {
@@ -340,10 +351,11 @@ pub(super) fn on_change_submitted(
             );
         }
         Ok(ChangeOutcome::AwaitingApproval(cr)) => {
-            w.step = WizardStep::Done {
+            w.step = WizardStep::AwaitingApproval {
                 plan: review.plan,
-                outcome: DoneOutcome::SentForApproval(cr),
+                request_id: cr.id.clone(),
             };
+            follow_request(model, *cr, key, fx);
         }
         Err(Failure::Portal(PortalError::VersionConflict(fresh))) => {
             let previous_quantity = w.sub.quantity;
