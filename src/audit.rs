@@ -138,7 +138,9 @@ impl AuditRecord {
     /// The line of `user`'s decision on a change request: `approved`,
     /// `rejected` (`detail`: the reason) or `cancelled`, carrying the
     /// request id, so the requester's and the approver's logs tell one story.
+    /// The TUI and the scripts both write it.
     pub fn decision(
+        time: DateTime<Utc>,
         portal: &str,
         user: &str,
         cr: &ChangeRequestDto,
@@ -146,7 +148,7 @@ impl AuditRecord {
         idempotency_key: &str,
     ) -> Self {
         Self {
-            time: Utc::now(),
+            time,
             portal: portal.to_string(),
             user: user.to_string(),
             subscription: cr.subscription_id.clone(),
@@ -428,7 +430,14 @@ mod tests {
             "decided_at": "2026-11-22T16:00:00Z", "reason": "no budget", "operation_id": null
         }))
         .unwrap();
-        let line = AuditRecord::decision("http://p", "anna", &cr, AuditStatus::Rejected, "k-9");
+        let line = AuditRecord::decision(
+            Utc::now(),
+            "http://p",
+            "anna",
+            &cr,
+            AuditStatus::Rejected,
+            "k-9",
+        );
         assert_eq!(line.change_request_id.as_deref(), Some("cr-1"));
         assert_eq!((line.from, line.to), (10, 4));
         assert_eq!(line.user, "anna");

@@ -53,7 +53,14 @@ async fn record(
     status: AuditStatus,
     key: &str,
 ) {
-    let line = AuditRecord::decision(signed.client.base_url(), &signed.username, cr, status, key);
+    let line = AuditRecord::decision(
+        chrono::Utc::now(),
+        signed.client.base_url(),
+        &signed.username,
+        cr,
+        status,
+        key,
+    );
     if let Err(e) = audit.append_async(line).await {
         ctx.note(&ctx.t.audit_failed(&e.to_string()));
     }

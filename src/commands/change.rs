@@ -446,7 +446,7 @@ async fn send(
             wait_operation(ctx, signed, audit, op, &waiting).await
         }
         Ok(ChangeOutcome::AwaitingApproval(cr)) => {
-            let text = t.change_sent_for_approval(&cr.id, cr.expires_at, policy.time_zone);
+            let text = crate::i18n::Catalog::request_status(t, &cr, policy.time_zone);
             if !args.wait {
                 if ctx.json {
                     let doc = sent

@@ -399,7 +399,7 @@ impl CliCatalog for En {
             ),
             s => format!(
                 "Request {id} was {}{who}{why}. Nothing was changed.",
-                self.request_status(s)
+                CliCatalog::request_status(self, s)
             ),
         }
     }
@@ -421,7 +421,7 @@ impl CliCatalog for En {
     fn not_awaiting(&self, request_id: &str, s: ChangeRequestStatus) -> String {
         format!(
             "Request {request_id} is {}: it no longer awaits a decision.",
-            self.request_status(s)
+            CliCatalog::request_status(self, s)
         )
     }
 
@@ -737,7 +737,7 @@ impl CliCatalog for Es {
             ),
             s => format!(
                 "La solicitud {id} fue {}{who}{why}. No se cambió nada.",
-                self.request_status(s)
+                CliCatalog::request_status(self, s)
             ),
         }
     }
@@ -759,7 +759,7 @@ impl CliCatalog for Es {
     fn not_awaiting(&self, request_id: &str, s: ChangeRequestStatus) -> String {
         format!(
             "La solicitud {request_id} está {}: ya no espera una decisión.",
-            self.request_status(s)
+            CliCatalog::request_status(self, s)
         )
     }
 

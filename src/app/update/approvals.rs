@@ -209,20 +209,8 @@ fn decide(model: &mut Model, decision: Decision, fx: &mut Vec<Effect>) {
         Decision::Cancel => (AuditStatus::Cancelled, None),
     };
     let audit = AuditEntry {
-        time: now,
-        portal,
-        user,
-        subscription: cr.subscription_id.clone(),
-        from: cr.from,
-        to: cr.quantity,
-        effective: cr.effective,
-        effective_date: Some(cr.effective_date),
-        approval_reference: cr.approval_reference.clone(),
-        idempotency_key: key.clone(),
-        operation_id: None,
-        change_request_id: Some(cr.id.clone()),
-        status,
         detail,
+        ..AuditEntry::decision(now, &portal, &user, &cr, status, &key)
     };
     let id = model.request(RequestKind::Decision(cr.id.clone()));
     if let Some(Screen::Approvals(ApprovalsState {
