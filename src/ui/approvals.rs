@@ -13,7 +13,7 @@ use crate::app::{ApprovalReview, ApprovalsState, Model};
 use crate::i18n::{Catalog, Label, change_preview};
 
 use super::theme::Theme;
-use super::widgets::{checkbox_lines, cut_line, field_line, fit, hanging, screen_title};
+use super::widgets::{checkbox_lines, cut_line, field_line, fit, hanging, titled_frame};
 
 /// Text from the portal, without control characters.
 fn clean(s: &str) -> String {
@@ -32,14 +32,7 @@ pub fn render(
         Some(r) => clean(&r.request.subscription_name),
         None => t.awaiting_count(model.approvals.requests.as_ref().map_or(0, Vec::len)),
     };
-    let block = theme.block(screen_title(
-        theme,
-        t.label(Label::ApprovalsTitle),
-        &name,
-        area.width,
-    ));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+    let inner = titled_frame(theme, t.label(Label::ApprovalsTitle), &name, area, frame);
     let (width, height) = (usize::from(inner.width), usize::from(inner.height));
     let lines = match &state.review {
         Some(r) => review_lines(model, r, t, theme, width),

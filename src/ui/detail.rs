@@ -14,7 +14,7 @@ use crate::domain::WindowStatus;
 use crate::i18n::{Catalog, Label};
 
 use super::theme::Theme;
-use super::widgets::{centered, char_keys, fit, hanging, progress_bar, screen_title};
+use super::widgets::{centered, char_keys, fit, hanging, progress_bar, titled_frame};
 
 pub fn render(
     model: &Model,
@@ -24,14 +24,13 @@ pub fn render(
     area: Rect,
     frame: &mut Frame,
 ) {
-    let block = theme.block(screen_title(
+    let inner = titled_frame(
         theme,
         t.label(Label::ManageSubscription),
         &state.name,
-        area.width,
-    ));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+        area,
+        frame,
+    );
 
     let mut lines: Vec<Line> = Vec::new();
     match model.subscription(&state.subscription_id) {

@@ -12,7 +12,7 @@ use crate::app::{HistoryState, Model};
 use crate::i18n::{Catalog, Label};
 
 use super::theme::Theme;
-use super::widgets::{cut_line, hanging, screen_title};
+use super::widgets::{cut_line, hanging, titled_frame};
 
 /// Text from the portal, without control characters.
 fn clean(s: &str) -> String {
@@ -105,14 +105,13 @@ pub fn render(
     area: Rect,
     frame: &mut Frame,
 ) {
-    let block = theme.block(screen_title(
+    let inner = titled_frame(
         theme,
         t.label(Label::HistoryTitle),
         &state.name,
-        area.width,
-    ));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+        area,
+        frame,
+    );
     let width = usize::from(inner.width);
     let height = usize::from(inner.height);
     let cache = model.history(&state.subscription_id);

@@ -269,6 +269,15 @@ pub fn put_cut(
 /// border of an `area_width`-wide block: the name is cut (with the
 /// ellipsis) first, the whole title only when even the name's first
 /// character would not fit.
+/// Draw a screen's frame titled "what — name" (the name cut to fit) over
+/// `area`, and return the area inside it.
+pub fn titled_frame(theme: &Theme, what: &str, name: &str, area: Rect, frame: &mut Frame) -> Rect {
+    let block = theme.block(screen_title(theme, what, name, area.width));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    inner
+}
+
 pub fn screen_title(theme: &Theme, what: &str, name: &str, area_width: u16) -> String {
     let room = usize::from(area_width.saturating_sub(2));
     let fixed = text_width(&theme.screen_title(what, ""));

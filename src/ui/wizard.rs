@@ -13,7 +13,7 @@ use crate::i18n::{Catalog, Label, change_preview, review_facts};
 
 use super::theme::Theme;
 use super::widgets::{
-    button, checkbox_lines, field_line, fit, hanging, progress_bar, screen_title, step_indicator,
+    button, checkbox_lines, field_line, fit, hanging, progress_bar, step_indicator, titled_frame,
 };
 
 pub fn render(
@@ -24,14 +24,7 @@ pub fn render(
     area: Rect,
     frame: &mut Frame,
 ) {
-    let block = theme.block(screen_title(
-        theme,
-        t.label(Label::Change),
-        &wizard.sub.name,
-        area.width,
-    ));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+    let inner = titled_frame(theme, t.label(Label::Change), &wizard.sub.name, area, frame);
     let width = usize::from(inner.width);
 
     // The indicator counts from 0; the model's step number from 1.
