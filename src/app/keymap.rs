@@ -188,74 +188,53 @@ const MFA: &[Binding] = &[
 
 const BUSY: &[Binding] = &[F1, CTRL_C];
 
-const SERVICES: &[Binding] = &[
-    b(k(KeyCode::Enter), Action::Open, Label::KeyOpen, true),
-    b(Key::ch('/'), Action::Filter, Label::KeyFilter, true),
-    b(Key::ch('s'), Action::SortCycle, Label::KeySort, true),
-    b(Key::ch('r'), Action::Refresh, Label::KeyRefresh, true),
-    b(Key::ch('j'), Action::Down, Label::KeyDown, false),
-    b(k(KeyCode::Down), Action::Down, Label::KeyDown, false),
-    b(Key::ch('k'), Action::Up, Label::KeyUp, false),
-    b(k(KeyCode::Up), Action::Up, Label::KeyUp, false),
-    b(
-        k(KeyCode::PageDown),
-        Action::PageDown,
-        Label::KeyPageDown,
-        false,
-    ),
-    b(k(KeyCode::PageUp), Action::PageUp, Label::KeyPageUp, false),
-    b(k(KeyCode::Home), Action::Top, Label::KeyTop, false),
-    b(k(KeyCode::End), Action::Bottom, Label::KeyBottom, false),
-    b(
-        k(KeyCode::Esc),
-        Action::ClearFilter,
-        Label::KeyClearFilter,
-        false,
-    ),
-    b(Key::ch('L'), Action::Logout, Label::KeyLogout, false),
-    HELP,
-    F1,
-    b(Key::ch('q'), Action::Back, Label::KeyQuit, true),
-    CTRL_C,
-];
+/// The services list's bindings, with `$extra` before the sign-out and
+/// help keys (one table, so the two services contexts cannot drift).
+macro_rules! services_bindings {
+    ($($extra:expr),* $(,)?) => {
+        &[
+            b(k(KeyCode::Enter), Action::Open, Label::KeyOpen, true),
+            b(Key::ch('/'), Action::Filter, Label::KeyFilter, true),
+            b(Key::ch('s'), Action::SortCycle, Label::KeySort, true),
+            b(Key::ch('r'), Action::Refresh, Label::KeyRefresh, true),
+            b(Key::ch('j'), Action::Down, Label::KeyDown, false),
+            b(k(KeyCode::Down), Action::Down, Label::KeyDown, false),
+            b(Key::ch('k'), Action::Up, Label::KeyUp, false),
+            b(k(KeyCode::Up), Action::Up, Label::KeyUp, false),
+            b(
+                k(KeyCode::PageDown),
+                Action::PageDown,
+                Label::KeyPageDown,
+                false,
+            ),
+            b(k(KeyCode::PageUp), Action::PageUp, Label::KeyPageUp, false),
+            b(k(KeyCode::Home), Action::Top, Label::KeyTop, false),
+            b(k(KeyCode::End), Action::Bottom, Label::KeyBottom, false),
+            b(
+                k(KeyCode::Esc),
+                Action::ClearFilter,
+                Label::KeyClearFilter,
+                false,
+            ),
+            $($extra,)*
+            b(Key::ch('L'), Action::Logout, Label::KeyLogout, false),
+            HELP,
+            F1,
+            b(Key::ch('q'), Action::Back, Label::KeyQuit, true),
+            CTRL_C,
+        ]
+    };
+}
+
+const SERVICES: &[Binding] = services_bindings!();
 
 /// The services list in a `second_person` tenant: `a` opens the approvals.
-const SERVICES_APPROVALS: &[Binding] = &[
-    b(k(KeyCode::Enter), Action::Open, Label::KeyOpen, true),
-    b(Key::ch('/'), Action::Filter, Label::KeyFilter, true),
-    b(Key::ch('s'), Action::SortCycle, Label::KeySort, true),
-    b(Key::ch('r'), Action::Refresh, Label::KeyRefresh, true),
-    b(Key::ch('j'), Action::Down, Label::KeyDown, false),
-    b(k(KeyCode::Down), Action::Down, Label::KeyDown, false),
-    b(Key::ch('k'), Action::Up, Label::KeyUp, false),
-    b(k(KeyCode::Up), Action::Up, Label::KeyUp, false),
-    b(
-        k(KeyCode::PageDown),
-        Action::PageDown,
-        Label::KeyPageDown,
-        false,
-    ),
-    b(k(KeyCode::PageUp), Action::PageUp, Label::KeyPageUp, false),
-    b(k(KeyCode::Home), Action::Top, Label::KeyTop, false),
-    b(k(KeyCode::End), Action::Bottom, Label::KeyBottom, false),
-    b(
-        k(KeyCode::Esc),
-        Action::ClearFilter,
-        Label::KeyClearFilter,
-        false,
-    ),
-    b(
-        Key::ch('a'),
-        Action::OpenApprovals,
-        Label::KeyApprovals,
-        true,
-    ),
-    b(Key::ch('L'), Action::Logout, Label::KeyLogout, false),
-    HELP,
-    F1,
-    b(Key::ch('q'), Action::Back, Label::KeyQuit, true),
-    CTRL_C,
-];
+const SERVICES_APPROVALS: &[Binding] = services_bindings!(b(
+    Key::ch('a'),
+    Action::OpenApprovals,
+    Label::KeyApprovals,
+    true,
+));
 
 const SERVICES_FILTER: &[Binding] = &[
     b(k(KeyCode::Enter), Action::Open, Label::KeyOpen, true),
