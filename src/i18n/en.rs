@@ -167,7 +167,6 @@ impl Catalog for En {
             CheckingNow => "Checking the subscription as it is now…",
             NoLongerAllowed => "The portal's rules no longer allow this change:",
             ApproveDisabled => "Approve is available once every warning is ticked.",
-            ApproveReady => "Everything is ticked: y approves, n rejects.",
             RejectReason => "Reason for the rejection (required)",
             HistoryTitle => "History",
             RecentChanges => "Recent changes",
@@ -611,6 +610,10 @@ impl Catalog for En {
             SubscriptionExpired => "subscription expired".to_string(),
             Unknown => "other event".to_string(),
         }
+    }
+
+    fn approve_ready(&self, approve_key: &str, reject_key: &str) -> String {
+        format!("Everything is ticked: {approve_key} approves, {reject_key} rejects.")
     }
 
     fn request_status(&self, r: &crate::api::ChangeRequestDto, tz: Tz) -> String {

@@ -169,7 +169,6 @@ impl Catalog for Es {
             CheckingNow => "Revisando la suscripción tal como está ahora…",
             NoLongerAllowed => "Las reglas del portal ya no permiten este cambio:",
             ApproveDisabled => "Aprobar se habilita cuando todas las advertencias estén marcadas.",
-            ApproveReady => "Todo marcado: y aprueba, n rechaza.",
             RejectReason => "Motivo del rechazo (obligatorio)",
             HistoryTitle => "Historial",
             RecentChanges => "Cambios recientes",
@@ -617,6 +616,10 @@ impl Catalog for Es {
             SubscriptionExpired => "la suscripción venció".to_string(),
             Unknown => "otro evento".to_string(),
         }
+    }
+
+    fn approve_ready(&self, approve_key: &str, reject_key: &str) -> String {
+        format!("Todo marcado: {approve_key} aprueba, {reject_key} rechaza.")
     }
 
     fn request_status(&self, r: &crate::api::ChangeRequestDto, tz: Tz) -> String {

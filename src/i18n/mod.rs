@@ -203,7 +203,6 @@ pub enum Label {
     /// Approve is available once every warning is ticked.
     ApproveDisabled,
     /// Everything ticked.
-    ApproveReady,
     /// The reason field of a rejection.
     RejectReason,
     /// Title of the full history screen.
@@ -400,6 +399,9 @@ pub trait Catalog: Sync {
     fn change_scheduled(&self, quantity: Quantity, date: NaiveDate) -> String;
     /// Where a change request stands, with who decided, why, and until when
     /// it may be approved.
+    /// The approval review once every warning is ticked, with the keys
+    /// that approve and reject (from the keymap).
+    fn approve_ready(&self, approve_key: &str, reject_key: &str) -> String;
     fn request_status(&self, r: &crate::api::ChangeRequestDto, tz: Tz) -> String;
     /// The toast after this user decided a request.
     fn request_decided(

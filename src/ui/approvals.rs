@@ -9,7 +9,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::api::ChangeRequestDto;
-use crate::app::{ApprovalReview, ApprovalsState, Model};
+use crate::app::keymap::{self, Context};
+use crate::app::{Action, ApprovalReview, ApprovalsState, Model};
 use crate::i18n::{Catalog, Label, change_preview};
 
 use super::theme::Theme;
@@ -212,25 +213,25 @@ fn review_lines(
         }
     }
     lines.push(Line::raw(""));
+    let key = |action| {
+        keymap::key_for(Context::ApprovalReview, action).map_or_else(String::new, |k| k.to_string())
+    };
     let note = if model.is_own(cr) {
-        Some((Label::OwnRequest, theme.warn()))
+        Some((t.label(Label::OwnRequest).to_string(), theme.warn()))
     } else if !model.is_approver() {
-        Some((Label::NotApprover, theme.warn()))
+        Some((t.label(Label::NotApprover).to_string(), theme.warn()))
     } else if r.rejecting {
         None
     } else if r.can_approve() {
-        Some((Label::ApproveReady, theme.ok()))
+        let text = t.approve_ready(&key(Action::Approve), &key(Action::Reject));
+        Some((text, theme.ok()))
     } else if matches!(r.plan, Some(Ok(_))) {
-        Some((Label::ApproveDisabled, theme.dim()))
+        Some((t.label(Label::ApproveDisabled).to_string(), theme.dim()))
     } else {
         None
     };
-    if let Some((l, style)) = note {
-        lines.extend(hanging(
-            Vec::new(),
-            vec![Span::styled(t.label(l), style)],
-            width,
-        ));
+    if let Some((text, style)) = note {
+        lines.extend(hanging(Vec::new(), vec![Span::styled(text, style)], width));
     }
     if r.rejecting {
         let label = t.label(Label::RejectReason);
