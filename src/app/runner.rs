@@ -601,39 +601,26 @@ async fn decide_request(
     Ok(answer)
 }
 
-/// How often a change request awaiting approval is read again.
-const REQUEST_POLL: Duration = Duration::from_secs(2);
-
 /// Read a change request until it is decided, reporting every change of
 /// its status. Transient failures are sat out; others stop following it.
 async fn follow_request(sh: Arc<Shared>, request_id: String) {
     let mut last: Option<crate::api::ChangeRequestStatus> = None;
-    loop {
-        tokio::time::sleep(REQUEST_POLL).await;
-        match sh.client.change_request(&request_id).await {
-            Ok(request) => {
-                let status = request.status;
-                if last != Some(status) {
-                    last = Some(status);
-                    sh.send(Msg::RequestProgress {
-                        request,
-                        now: sh.clock.now(),
-                    });
-                }
-                if status != crate::api::ChangeRequestStatus::AwaitingApproval {
-                    return;
-                }
-            }
-            Err(e) if e.is_transient() => {}
-            Err(e) => {
-                sh.send(Msg::RequestTrackingStopped {
-                    request_id,
-                    failure: Failure::from(e),
-                    now: sh.clock.now(),
-                });
-                return;
-            }
+    let result = portal::track_request(&sh.client, &request_id, None, |request| {
+        if last != Some(request.status) {
+            last = Some(request.status);
+            sh.send(Msg::RequestProgress {
+                request: request.clone(),
+                now: sh.clock.now(),
+            });
         }
+    })
+    .await;
+    if let Err(e) = result {
+        sh.send(Msg::RequestTrackingStopped {
+            request_id,
+            failure: Failure::from(e),
+            now: sh.clock.now(),
+        });
     }
 }
 

@@ -21,7 +21,7 @@ use crate::domain::{
     self, ChangePlan, Effective, OperationStatus, Policy, Quantity, WarningName, parse_total,
 };
 use crate::i18n::{CliLabel, Label, review_facts};
-use crate::portal::{ChangeOutcome, PortalError, track_operation};
+use crate::portal::{ChangeOutcome, PortalError, track_operation, track_request};
 
 /// The `--json` document of a change.
 #[derive(Debug, Serialize)]
@@ -79,11 +79,6 @@ impl<'a> ChangeResult<'a> {
         self
     }
 }
-
-/// First pause before reading a change request again while it awaits.
-const FIRST_DECISION_POLL: Duration = Duration::from_millis(500);
-/// Longest pause between two reads of an awaiting change request.
-const MAX_DECISION_POLL: Duration = Duration::from_secs(10);
 
 pub(super) fn audit_error(ctx: &Ctx, e: &crate::audit::AuditError) -> CommandError {
     CommandError::new(
@@ -631,8 +626,9 @@ async fn wait_operation(
 }
 
 /// Read the change request again until it is no longer awaiting approval
-/// or the deadline passes (the last state read is returned). The session is
-/// freshened between reads, under the lock like every refresh.
+/// or the deadline passes (the last state read is returned), with the
+/// TUI's tracker (`portal::track_request`). The session is freshened first;
+/// a refresh while waiting goes through the kept session, under the lock.
 async fn await_decision(
     ctx: &Ctx,
     signed: &mut Signed,
@@ -641,37 +637,21 @@ async fn await_decision(
 ) -> Result<ChangeRequestDto, CommandError> {
     let start = Instant::now();
     let progress = ctx.out.stderr_tty;
-    let mut last = cr;
-    let mut pause = FIRST_DECISION_POLL;
-    while last.status == ChangeRequestStatus::AwaitingApproval {
-        let now = Instant::now();
-        if now >= deadline {
-            break;
-        }
-        tokio::time::sleep(pause.min(deadline - now)).await;
-        pause = (pause.mul_f64(1.5)).min(MAX_DECISION_POLL);
-        signed.freshen(ctx).await?;
-        match signed.client.change_request(&last.id).await {
-            Ok(fresh) => last = fresh,
-            Err(e) if e.is_transient() => {
-                tracing::warn!(request = %last.id, error = %e, "change request poll failed; will retry");
-            }
-            Err(e) => {
-                if progress {
-                    eprintln!();
-                }
-                return Err(signed.fail(ctx, &e));
-            }
-        }
+    signed.freshen(ctx).await?;
+    let result = track_request(&signed.client, &cr.id, Some(deadline), |r| {
         if progress {
-            let line = ctx.t.waiting_approval(&last.id, start.elapsed().as_secs());
+            let line = ctx.t.waiting_approval(&r.id, start.elapsed().as_secs());
             eprint!("\r{line}\x1b[K");
         }
-    }
+    })
+    .await;
     if progress {
         eprintln!();
     }
-    Ok(last)
+    match result {
+        Ok(last) => Ok(last.unwrap_or(cr)),
+        Err(e) => Err(signed.fail(ctx, &e)),
+    }
 }
 
 /// Follow the operation until it is finished or `timeout` passes (the last

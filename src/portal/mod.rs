@@ -39,7 +39,7 @@ use zeroize::Zeroizing;
 use crate::api::{self, ApiError, ErrorEnvelope};
 
 pub use error::PortalError;
-pub use track::{TrackProgress, track_operation};
+pub use track::{TrackProgress, track_operation, track_request};
 
 /// How long a refresh token lives on the portal (Portal API v1: 8 hours).
 /// The verify/refresh answers do not carry it, so the client assumes it.

@@ -117,6 +117,48 @@ pub async fn track_operation(
     }
 }
 
+/// Follow change request `id` until it is no longer awaiting approval, or
+/// until `deadline` passes. Returns the last state read (`None`: none was
+/// read before the deadline); `progress` sees every state read. Transient
+/// failures are retried with the same backoff as [`track_operation`]; any
+/// other ends it. The TUI's tracker and `licencias change --wait` both
+/// follow requests with this.
+pub async fn track_request(
+    client: &PortalClient,
+    id: &str,
+    deadline: Option<Instant>,
+    mut progress: impl FnMut(&api::ChangeRequestDto),
+) -> Result<Option<api::ChangeRequestDto>, PortalError> {
+    let mut last: Option<api::ChangeRequestDto> = None;
+    let mut pause = FIRST_POLL;
+    loop {
+        if last
+            .as_ref()
+            .is_some_and(|r| r.status != api::ChangeRequestStatus::AwaitingApproval)
+        {
+            return Ok(last);
+        }
+        let now = Instant::now();
+        let wait = match deadline {
+            Some(d) if now >= d => return Ok(last),
+            Some(d) => pause.min(d - now),
+            None => pause,
+        };
+        tokio::time::sleep(wait).await;
+        pause = pause.mul_f64(1.5).min(MAX_POLL);
+        match client.change_request(id).await {
+            Ok(fresh) => {
+                progress(&fresh);
+                last = Some(fresh);
+            }
+            Err(e) if e.is_transient() => {
+                tracing::warn!(request = %id, error = %e, "change request poll failed; will retry");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
